@@ -1,0 +1,1 @@
+"""AI models catalogue and raw chat completions."""

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import Field
+
+from avatarium import sse
+from avatarium.ai import service
+from avatarium.deps import ApiCaller, StateDep, public_caller
+from avatarium.envelope import WireModel
+from avatarium.providers.base import ChatMessage, Finish, ProviderError
+from avatarium.providers.registry import DEFAULT_MODEL, Providers
+from avatarium.errors import provider_error
+from avatarium.responses import ok
+
+router = APIRouter(tags=["ai"])
+
+
+class ChatMessageIn(WireModel):
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(min_length=1, max_length=32000)
+
+
+class ChatIn(WireModel):
+    model: str = DEFAULT_MODEL
+    messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1, le=4096)
+    stream: bool = False
+
+
+def models_out(providers: Providers) -> list[dict[str, object]]:
+    return [
+        {
+            "id": m.id,
+            "provider": m.provider,
+            "name": m.name,
+            "contextWindow": m.context_window,
+            "streaming": m.streaming,
+            "available": providers.configured(m.provider),
+        }
+        for m in providers.models()
+    ]
+
+
+@router.get("/models", summary="List available AI providers and models", dependencies=[Depends(public_caller)])
+async def list_models(request: Request, state: StateDep) -> JSONResponse:
+    return ok(request, models_out(state.providers))
+
+
+@router.get("/ai/providers", summary="List AI providers with capabilities")
+async def list_providers(request: Request, state: StateDep, _caller: ApiCaller) -> JSONResponse:
+    providers = state.providers
+    models = models_out(providers)
+    return ok(
+        request,
+        [
+            {
+                "id": p.id,
+                "name": p.name,
+                "configured": providers.configured(p.id),
+                "capabilities": p.capabilities,
+                "models": [m for m in models if m["provider"] == p.id],
+            }
+            for p in providers.catalogue
+        ],
+    )
+
+
+def _result(chat_id: str, stream: service.ChatStream, text: str, finish: Finish) -> dict[str, object]:
+    return {
+        "id": chat_id,
+        "model": stream.model,
+        "provider": stream.provider,
+        "message": {"role": "assistant", "content": text},
+        "finishReason": finish.reason,
+        "usage": {"inputTokens": finish.input_tokens, "outputTokens": finish.output_tokens},
+    }
+
+
+@router.post("/ai/chat", summary="Raw AI chat completion")
+async def chat(request: Request, state: StateDep, caller: ApiCaller, body: ChatIn) -> Response:
+    state.providers.check_model(body.model)
+    messages = [ChatMessage(m.role, m.content) for m in body.messages]
+    stream = await service.start(
+        state.providers,
+        body.model,
+        messages,
+        local_only=caller.local_only,
+        temperature=body.temperature,
+        max_tokens=body.max_tokens,
+    )
+    chat_id = str(uuid.uuid4())
+    if not body.stream:
+        text, finish = await service.collect(stream)
+        return ok(request, _result(chat_id, stream, text, finish))
+
+    async def events() -> AsyncIterator[bytes]:
+        parts: list[str] = []
+        finish = Finish("stop", 0, 0)
+        try:
+            async for item in stream.events:
+                if isinstance(item, Finish):
+                    finish = item
+                else:
+                    parts.append(item)
+                    yield sse.event("delta", {"text": item})
+        except ProviderError as exc:
+            error = provider_error(exc)
+            yield sse.event("error", {"error": {"code": error.code, "message": error.message}})
+            return
+        yield sse.event("done", _result(chat_id, stream, "".join(parts).strip(), finish))
+
+    return sse.response(events())

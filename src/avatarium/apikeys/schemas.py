@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from avatarium.envelope import Timestamp, WireModel, utcnow
+
+
+class KeyIn(WireModel):
+    name: str = Field(min_length=1, max_length=100)
+    mode: Literal["live", "test"] = "live"
+    expires_at: datetime | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("must include a timezone, e.g. 2026-01-01T00:00:00Z")
+        if value <= utcnow():
+            raise ValueError("must be in the future")
+        return value
+
+
+class KeyOut(WireModel):
+    id: uuid.UUID
+    name: str
+    mode: str
+    prefix: str
+    last4: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None

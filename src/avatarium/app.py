@@ -1,0 +1,102 @@
+"""create_app(settings): wiring only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from avatarium import __version__, errors, metrics
+from avatarium.accounts.routes import router as accounts_router
+from avatarium.ai.routes import router as ai_router
+from avatarium.apikeys.routes import router as apikeys_router
+from avatarium.auth.tokens import TokenSigner, load_or_create_secret
+from avatarium.avatars.routes import assets as avatar_assets
+from avatarium.avatars.routes import router as avatars_router
+from avatarium.config import Settings
+from avatarium.conversations.routes import router as conversations_router
+from avatarium.db.engine import make_engine, make_sessionmaker
+from avatarium.health.routes import router as health_router
+from avatarium.middleware import ApiMiddleware
+from avatarium.personas.routes import router as personas_router
+from avatarium.presets.catalog import Catalog
+from avatarium.providers.factory import build_providers
+from avatarium.providers.registry import Providers
+from avatarium.ratelimit import RateLimiter
+from avatarium.realtime.fanout import make_fanout
+from avatarium.realtime.routes import router as realtime_router
+from avatarium.state import AppState
+from avatarium.tts.preview import PreviewCache
+from avatarium.tts.routes import router as tts_router
+
+log = logging.getLogger("avatarium")
+
+
+def build_state(settings: Settings, providers: Providers | None = None) -> AppState:
+    engine = make_engine(settings.resolved_database_url)
+    catalog = Catalog.load()
+    return AppState(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        limiter=RateLimiter.from_url(settings.redis_url),
+        signer=TokenSigner(load_or_create_secret(settings), settings.jwt_audience, settings.jwt_ttl_seconds),
+        catalog=catalog,
+        providers=providers or build_providers(settings, catalog),
+        fanout=make_fanout(settings.redis_url),
+        previews=PreviewCache(),
+    )
+
+
+def create_app(settings: Settings | None = None, providers: Providers | None = None) -> FastAPI:
+    """The ASGI app. `providers` replaces the configured providers (tests pass scripted ones)."""
+    settings = settings or Settings()
+    state = build_state(settings, providers)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await state.fanout.close()
+        await state.providers.close()
+        await state.engine.dispose()
+
+    app = FastAPI(
+        title="Avatarium API",
+        version=__version__,
+        description="Spoken, lip-synced conversations with 3D avatars.",
+        lifespan=lifespan,
+    )
+    app.state.avatarium = state
+    errors.install(app)
+
+    v1 = APIRouter(prefix="/v1")
+    for router in (
+        health_router,
+        avatars_router,
+        avatar_assets,
+        personas_router,
+        ai_router,
+        conversations_router,
+        realtime_router,
+        tts_router,
+        apikeys_router,
+        accounts_router,
+    ):
+        v1.include_router(router)
+    app.include_router(health_router)
+    app.include_router(v1)
+    metrics.install(app)
+
+    app.add_middleware(ApiMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+        )
+    return app

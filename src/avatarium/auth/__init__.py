@@ -1,0 +1,1 @@
+"""Authentication: one Principal for API keys and user JWTs."""

@@ -1,0 +1,1 @@
+"""Avatar presets and their 3D models."""

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from avatarium.avatars import thumbnail
+from avatarium.avatars.schemas import AvatarModelOut, AvatarOut
+from avatarium.deps import StateDep, public_caller
+from avatarium.envelope import public_base
+from avatarium.errors import not_found
+from avatarium.presets.catalog import Avatar
+from avatarium.responses import ok
+from avatarium.state import AppState
+from avatarium.visemes import VISEMES
+
+router = APIRouter(tags=["avatars"])
+assets = APIRouter(tags=["avatars"])
+_ASSET_CACHE = "public, max-age=86400"
+
+
+def _avatar(state: AppState, avatar_id: str) -> Avatar:
+    avatar = state.catalog.avatars.get(avatar_id)
+    if avatar is None:
+        raise not_found(f"Avatar '{avatar_id}'")
+    return avatar
+
+
+def _base(request: Request, state: AppState) -> str:
+    return public_base(state.settings.public_url, str(request.base_url)) + "/v1/avatars"
+
+
+def avatar_out(avatar: Avatar, base: str) -> dict[str, object]:
+    return AvatarOut(
+        **avatar.__dict__,
+        thumbnail_url=f"{base}/{avatar.id}/thumbnail.svg",
+        model_url=f"{base}/{avatar.id}/model.glb",
+    ).wire()
+
+
+@router.get("/avatars", summary="List available avatar presets", dependencies=[Depends(public_caller)])
+async def list_avatars(request: Request, state: StateDep, style: str | None = None, tag: str | None = None) -> JSONResponse:
+    base = _base(request, state)
+    avatars = [
+        avatar_out(a, base)
+        for a in state.catalog.avatars.values()
+        if (style is None or a.style == style) and (tag is None or tag in a.tags)
+    ]
+    return ok(request, avatars)
+
+
+@router.get("/avatars/{avatar_id}", summary="Get avatar preset details", dependencies=[Depends(public_caller)])
+async def get_avatar(request: Request, state: StateDep, avatar_id: str) -> JSONResponse:
+    return ok(request, avatar_out(_avatar(state, avatar_id), _base(request, state)))
+
+
+@router.get("/avatars/{avatar_id}/model", summary="Get avatar 3D model URL", dependencies=[Depends(public_caller)])
+async def get_avatar_model(request: Request, state: StateDep, avatar_id: str) -> JSONResponse:
+    avatar = _avatar(state, avatar_id)
+    model = state.catalog.model(avatar)
+    out = AvatarModelOut(
+        avatar_id=avatar.id,
+        url=f"{_base(request, state)}/{avatar.id}/model.glb",
+        size_bytes=len(model.data),
+        sha256=model.sha256,
+        morph_targets=list(VISEMES),
+    )
+    return ok(request, out.wire())
+
+
+# Asset downloads are static and cacheable, like files on a CDN: they are not rate limited.
+@assets.get("/avatars/{avatar_id}/model.glb", summary="Download the avatar's glTF binary", response_class=Response)
+async def download_model(request: Request, state: StateDep, avatar_id: str) -> Response:
+    model = state.catalog.model(_avatar(state, avatar_id))
+    headers = {"ETag": model.etag, "Cache-Control": _ASSET_CACHE}
+    if_none_match = request.headers.get("if-none-match", "")
+    if if_none_match.strip() == "*" or model.etag in if_none_match:
+        return Response(status_code=304, headers=headers)
+    return Response(model.data, media_type="model/gltf-binary", headers=headers)
+
+
+@assets.get("/avatars/{avatar_id}/thumbnail.svg", summary="Download the avatar's thumbnail", response_class=Response)
+async def download_thumbnail(state: StateDep, avatar_id: str) -> Response:
+    svg = thumbnail.render(_avatar(state, avatar_id))
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": _ASSET_CACHE})

@@ -1,0 +1,1 @@
+"""Conversations with an avatar: sessions, messages, replies."""

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from avatarium import sse
+from avatarium.ai import service as chat
+from avatarium.conversations import repository, service
+from avatarium.conversations.schemas import CreateIn, MessageIn, conversation_out, message_out
+from avatarium.db.models import Conversation, Message
+from avatarium.deps import ApiCaller, SessionDep, StateDep
+from avatarium.auth.principal import Principal
+from avatarium.envelope import iso, public_base
+from avatarium.errors import ApiError, bad_request, provider_error
+from avatarium.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
+from avatarium.providers.base import Finish, ProviderError
+from avatarium.responses import ok
+from avatarium.state import AppState
+from avatarium.tts import service as tts
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+
+def _ws_url(request: Request, state: AppState, conversation: Conversation) -> str:
+    base = public_base(state.settings.public_url, str(request.base_url))
+    return base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/v1/conversations/{conversation.id}/ws"
+
+
+@router.post("", status_code=201, summary="Create conversation session")
+async def create(request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, body: CreateIn) -> JSONResponse:
+    conversation, messages = await service.create(session, state.catalog, state.providers, caller, body)
+    token = state.signer.issue_client(str(caller.user_id), str(conversation.id), state.settings.client_token_ttl_seconds)
+    data = {
+        **conversation_out(conversation),
+        "messages": [message_out(m) for m in messages],
+        "wsUrl": _ws_url(request, state, conversation),
+        "clientToken": token.token,
+        "clientTokenExpiresAt": iso(token.expires_at),
+    }
+    return ok(request, data, status=201)
+
+
+@router.get("", summary="List your conversations, newest first")
+async def list_conversations(
+    request: Request,
+    session: SessionDep,
+    caller: ApiCaller,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> JSONResponse:
+    rows = await repository.page_for(session, caller.user_id, limit, Cursor.decode(cursor) if cursor else None)
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = Cursor(page[-1].created_at, page[-1].id).encode() if more else None
+    return ok(request, [conversation_out(c) for c in page], nextCursor=next_cursor)
+
+
+@router.get("/{conversation_id}", summary="Get conversation & messages")
+async def get(request: Request, session: SessionDep, caller: ApiCaller, conversation_id: str) -> JSONResponse:
+    conversation = await service.get(session, caller, conversation_id)
+    messages = await repository.messages(session, conversation.id)
+    return ok(request, {**conversation_out(conversation), "messages": [message_out(m) for m in messages]})
+
+
+@router.post("/{conversation_id}/end", summary="End a conversation")
+async def end(request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str) -> JSONResponse:
+    conversation = await service.end(session, caller, conversation_id)
+    await session.commit()  # commit before telling the live sockets, so they never see an ended state that rolls back
+    await state.fanout.publish(conversation.id, {"type": "ended", "conversation": conversation_out(conversation)})
+    return ok(request, conversation_out(conversation))
+
+
+async def _reply_audio(state: AppState, caller: Principal, conversation: Conversation, text: str) -> dict[str, Any]:
+    provider, voice_id = state.providers.tts_for(conversation.voice_id, caller.local_only)
+    speech = await tts.speak_long(provider, voice_id, text)
+    return tts.render(speech, "wav", voice_id, provider.id).result()
+
+
+@router.post("/{conversation_id}/messages", status_code=201, summary="Send a message")
+async def send_message(
+    request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str, body: MessageIn
+) -> Response:
+    content = body.content.strip()
+    if not content:
+        raise bad_request("content must not be blank", "content", "too_short")
+    conversation = await service.get(session, caller, conversation_id)
+    service.require_active(conversation)
+    history = await repository.messages(session, conversation.id)
+    user = service.new_user_message(conversation, content)
+    stream = await chat.start(
+        state.providers, conversation.model, service.prompt(conversation, history, content), local_only=caller.local_only
+    )
+    if not body.stream:
+        text, _ = await chat.collect(stream)
+        turn = await service.store_turn(session, conversation, user, text)
+        return ok(request, await _turn_out(state, caller, conversation, turn, body.audio), status=201)
+    return sse.response(_stream_turn(state, caller, conversation, user, stream, body.audio))
+
+
+async def _turn_out(
+    state: AppState, caller: Principal, conversation: Conversation, turn: service.Turn, audio: bool
+) -> dict[str, Any]:
+    reply = message_out(turn.reply)
+    if audio:
+        reply["audio"] = await _reply_audio(state, caller, conversation, turn.reply.content)
+    return {"message": message_out(turn.message), "reply": reply}
+
+
+async def _stream_turn(
+    state: AppState,
+    caller: Principal,
+    conversation: Conversation,
+    user: Message,
+    stream: chat.ChatStream,
+    audio: bool,
+) -> AsyncIterator[bytes]:
+    parts: list[str] = []
+    try:
+        async for item in stream.events:
+            if not isinstance(item, Finish):
+                parts.append(item)
+                yield sse.event("delta", {"text": item})
+    except ProviderError as exc:
+        error = provider_error(exc)
+        yield sse.event("error", {"error": {"code": error.code, "message": error.message}})
+        return
+    # The request's session has closed by now: this late write gets its own unit of work.
+    try:
+        async with state.sessions.begin() as session:
+            turn = await service.store_turn(session, conversation, user, "".join(parts).strip())
+    except ApiError as exc:
+        yield sse.event("error", {"error": {"code": exc.code, "message": exc.message}})
+        return
+    yield sse.event("done", await _turn_out(state, caller, conversation, turn, audio))

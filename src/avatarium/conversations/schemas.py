@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from avatarium.db.models import Conversation, Message
+from avatarium.envelope import Timestamp, WireModel
+
+MAX_METADATA_KEYS = 16
+MetadataValue = str | int | float | bool | None
+
+
+class CreateIn(WireModel):
+    avatar_id: str = Field(max_length=64)
+    persona_id: str | None = Field(default=None, max_length=64)
+    voice_id: str | None = Field(default=None, max_length=128)
+    model: str | None = Field(default=None, max_length=128)
+    system_prompt: str | None = Field(default=None, min_length=1, max_length=8000)
+    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _flat(cls, value: dict[str, MetadataValue]) -> dict[str, MetadataValue]:
+        if len(value) > MAX_METADATA_KEYS:
+            raise ValueError(f"must have at most {MAX_METADATA_KEYS} keys")
+        for key, item in value.items():
+            if not key or len(key) > 40:
+                raise ValueError("keys must have 1 to 40 characters")
+            if isinstance(item, str) and len(item) > 500:
+                raise ValueError("string values must have at most 500 characters")
+        return value
+
+
+class MessageIn(WireModel):
+    content: str = Field(min_length=1, max_length=4000)
+    audio: bool = False
+    stream: bool = False
+
+
+class MessageOut(WireModel):
+    id: str
+    conversation_id: str
+    role: str
+    content: str
+    created_at: Timestamp
+    interrupted: bool
+
+
+class ConversationOut(WireModel):
+    id: str
+    avatar_id: str
+    persona_id: str | None
+    voice_id: str
+    model: str
+    status: str
+    metadata: dict[str, Any]
+    message_count: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    ended_at: Timestamp | None
+
+
+def message_out(message: Message) -> dict[str, Any]:
+    out = MessageOut(
+        id=str(message.id),
+        conversation_id=str(message.conversation_id),
+        role=message.role,
+        content=message.content,
+        created_at=message.created_at,
+        interrupted=message.interrupted,
+    ).wire()
+    if message.metrics:
+        out["metrics"] = message.metrics
+    return out
+
+
+def conversation_out(conversation: Conversation) -> dict[str, Any]:
+    return ConversationOut(
+        id=str(conversation.id),
+        avatar_id=conversation.avatar_id,
+        persona_id=conversation.persona_id,
+        voice_id=conversation.voice_id,
+        model=conversation.model,
+        status=conversation.status,
+        metadata=conversation.meta,
+        message_count=conversation.message_count,
+        created_at=conversation.created_at,
+        updated_at=conversation.updated_at,
+        ended_at=conversation.ended_at,
+    ).wire()

@@ -1,0 +1,154 @@
+"""Conversation rules: creation from presets, prompts with the whole history, storing turns."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from avatarium.auth.principal import Principal
+from avatarium.conversations import repository
+from avatarium.conversations.schemas import CreateIn
+from avatarium.db.models import Conversation, Message
+from avatarium.envelope import utcnow
+from avatarium.errors import ApiError, bad_request, not_found
+from avatarium.presets.catalog import Catalog
+from avatarium.providers.base import ChatMessage
+from avatarium.providers.registry import DEFAULT_MODEL, Providers
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are {name}, a friendly assistant who talks with people through an animated avatar. "
+    "Answer helpfully and honestly in one to three short sentences, because your words are spoken aloud."
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    message: Message
+    reply: Message
+
+
+def _parse_id(conversation_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(conversation_id)
+    except ValueError:
+        raise not_found("Conversation") from None
+
+
+async def get(session: AsyncSession, caller: Principal, conversation_id: str) -> Conversation:
+    """The caller's conversation; another account's is indistinguishable from a missing one."""
+    conversation = await repository.get_for(session, caller.user_id, _parse_id(conversation_id))
+    if conversation is None or (caller.conversation_id is not None and caller.conversation_id != conversation.id):
+        raise not_found("Conversation")
+    return conversation
+
+
+def require_active(conversation: Conversation) -> None:
+    if conversation.status != "active":
+        raise ApiError(409, "This conversation has ended")
+
+
+def _resolve(catalog: Catalog, providers: Providers, body: CreateIn) -> dict[str, Any]:
+    avatar = catalog.avatars.get(body.avatar_id)
+    if avatar is None:
+        raise bad_request(f"Unknown avatarId '{body.avatar_id}'; see GET /v1/avatars", "avatarId", "unknown")
+    persona_id = body.persona_id or avatar.default_persona_id
+    persona = catalog.personas.get(persona_id)
+    if persona is None:
+        raise bad_request(f"Unknown personaId '{persona_id}'; see GET /v1/personas", "personaId", "unknown")
+    voice_id = body.voice_id or persona.default_voice_id or avatar.default_voice_id
+    providers.check_voice(voice_id)
+    model = providers.check_model(body.model or DEFAULT_MODEL)
+    system_prompt = body.system_prompt or persona.system_prompt or DEFAULT_SYSTEM_PROMPT.format(name=avatar.name)
+    return {
+        "avatar_id": avatar.id,
+        "persona_id": persona.id,
+        "voice_id": voice_id,
+        "model": model,
+        "system_prompt": system_prompt,
+        "greeting": persona.greeting,
+    }
+
+
+async def create(
+    session: AsyncSession, catalog: Catalog, providers: Providers, caller: Principal, body: CreateIn
+) -> tuple[Conversation, list[Message]]:
+    resolved = _resolve(catalog, providers, body)
+    greeting = resolved.pop("greeting")
+    now = utcnow()
+    conversation = Conversation(
+        id=uuid.uuid4(),
+        user_id=caller.user_id,
+        meta=dict(body.metadata),
+        status="active",
+        message_count=1 if greeting else 0,
+        created_at=now,
+        updated_at=now,
+        **resolved,
+    )
+    messages = []
+    if greeting:
+        messages.append(
+            Message(conversation_id=conversation.id, seq=0, role="assistant", content=greeting, interrupted=False, created_at=now)
+        )
+    await repository.add(session, conversation, *messages)
+    return conversation, messages
+
+
+def prompt(conversation: Conversation, history: list[Message], content: str) -> list[ChatMessage]:
+    """The system prompt, the whole history in order, then the new user message."""
+    messages = [ChatMessage("system", conversation.system_prompt or DEFAULT_SYSTEM_PROMPT.format(name="Avatar"))]
+    messages += [ChatMessage("user" if m.role == "user" else "assistant", m.content) for m in history if m.content]
+    messages.append(ChatMessage("user", content))
+    return messages
+
+
+async def store_turn(
+    session: AsyncSession,
+    conversation: Conversation,
+    user: Message,
+    reply_text: str,
+    *,
+    interrupted: bool = False,
+    metrics: dict[str, Any] | None = None,
+) -> Turn:
+    """Store the user message and the reply together, or neither (409 if the conversation ended meanwhile)."""
+    now = utcnow()
+    first = await repository.reserve_seqs(session, conversation.id, 2, now)
+    if first is None:
+        raise ApiError(409, "This conversation has ended")
+    set_committed_value(conversation, "message_count", first + 2)
+    set_committed_value(conversation, "updated_at", now)
+    user.seq = first
+    reply = Message(
+        conversation_id=conversation.id,
+        seq=first + 1,
+        role="assistant",
+        content=reply_text,
+        interrupted=interrupted,
+        metrics=metrics,
+        created_at=now,
+    )
+    await repository.add(session, user, reply)
+    return Turn(user, reply)
+
+
+def new_user_message(conversation: Conversation, content: str) -> Message:
+    return Message(
+        id=uuid.uuid4(), conversation_id=conversation.id, role="user", content=content, interrupted=False, created_at=utcnow()
+    )
+
+
+async def end(session: AsyncSession, caller: Principal, conversation_id: str) -> Conversation:
+    """End once; ending again returns the same `endedAt`."""
+    conversation = await get(session, caller, conversation_id)
+    if conversation.status != "ended":
+        now = utcnow()
+        conversation.status = "ended"
+        conversation.ended_at = now
+        conversation.updated_at = now
+        await session.flush()
+    return conversation

@@ -1,0 +1,95 @@
+"""Request dependencies: the app state, the database session, the caller and the rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from avatarium.auth import principal as auth
+from avatarium.auth.principal import Principal
+from avatarium.errors import ApiError, unauthorized
+from avatarium.ratelimit import tier_limit
+from avatarium.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.avatarium
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """One session per request, committed once here when the handler succeeds."""
+    async with state.sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def client_address(request: Request, trust_proxy: bool) -> str:
+    if trust_proxy:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",", 1)[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+async def enforce_rate_limit(request: Request, state: AppState, caller: Principal | None) -> None:
+    if caller is None:
+        subject = "ip:" + client_address(request, state.settings.trust_proxy)
+        limit = state.settings.anonymous_rate_limit
+    else:
+        subject = f"user:{caller.user_id}"
+        limit = tier_limit(caller.tier, caller.rate_limit, state.settings.enterprise_rate_limit)
+    decision = await state.limiter.hit(subject, limit)
+    request.scope.setdefault("state", {})["ratelimit_headers"] = decision.headers()
+    if not decision.allowed:
+        raise ApiError(429, f"Rate limit of {limit} requests per minute exceeded", headers=decision.headers())
+
+
+async def _token_principal(request: Request, state: AppState, session: AsyncSession) -> Principal | None:
+    token = auth.bearer_token(request.headers.get("authorization"))
+    return await auth.resolve(session, state.signer, token) if token else None
+
+
+async def public_caller(request: Request, state: StateDep, session: SessionDep) -> Principal | None:
+    """No credentials needed; a valid token attributes the request, an invalid one is ignored."""
+    caller = await _token_principal(request, state, session)
+    await enforce_rate_limit(request, state, caller)
+    return caller
+
+
+async def api_caller(request: Request, state: StateDep, session: SessionDep) -> Principal:
+    """An API key or a user JWT."""
+    caller = await _token_principal(request, state, session)
+    if caller is None:
+        raise unauthorized()
+    await enforce_rate_limit(request, state, caller)
+    return caller
+
+
+async def jwt_caller(request: Request, state: StateDep, session: SessionDep) -> Principal:
+    """A user JWT only: API keys cannot manage accounts or keys."""
+    caller = await _token_principal(request, state, session)
+    if caller is None:
+        raise unauthorized()
+    if caller.kind != "jwt":
+        raise unauthorized("This endpoint requires a user JWT from /v1/auth/login, not an API key")
+    await enforce_rate_limit(request, state, caller)
+    return caller
+
+
+PublicCaller = Annotated[Principal | None, Depends(public_caller)]
+ApiCaller = Annotated[Principal, Depends(api_caller)]
+JwtCaller = Annotated[Principal, Depends(jwt_caller)]

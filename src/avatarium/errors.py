@@ -1,0 +1,162 @@
+"""One error type and the handlers that turn every failure into the envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from avatarium.envelope import failure, request_id_of
+from avatarium.providers.base import ProviderError
+
+log = logging.getLogger("avatarium.errors")
+
+
+def status_code_name(status: int) -> str:
+    return HTTPStatus(status).phrase.upper().replace(" ", "_").replace("-", "_")
+
+
+class ApiError(Exception):
+    """An error the client should see: status, code, message and optional details."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = status_code_name(status)
+        self.message = message
+        self.details = details
+        self.headers = dict(headers or {})
+
+
+def bad_request(message: str, field: str | None = None, issue: str = "invalid") -> ApiError:
+    details = [{"field": field, "issue": issue}] if field else None
+    return ApiError(400, message, details=details)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, f"{what} not found")
+
+
+def unauthorized(message: str = "Missing or invalid credentials") -> ApiError:
+    return ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def error_response(request: Request, error: ApiError) -> JSONResponse:
+    request_id = request_id_of(request.scope.setdefault("state", {}))
+    body = failure(error.code, error.message, request_id, error.details)
+    return JSONResponse(body, status_code=error.status, headers={**error.headers, "X-Request-Id": request_id})
+
+
+_ISSUES = {
+    "missing": "required",
+    "string_too_short": "too_short",
+    "string_too_long": "too_long",
+    "too_short": "too_short",
+    "too_long": "too_long",
+    "greater_than_equal": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "greater_than": "out_of_range",
+    "less_than": "out_of_range",
+    "literal_error": "invalid_value",
+    "enum": "invalid_value",
+    "json_invalid": "malformed",
+}
+
+
+_PROVIDER_MESSAGES = {
+    "timeout": "The {provider} provider did not answer in time",
+    "rate_limit": "The {provider} provider is rate limiting this server; try again shortly",
+    "unavailable": "The {provider} provider is unavailable",
+    "not_configured": "The {provider} provider is not configured on this server",
+    "auth": "The {provider} provider refused this server's credentials",
+    "bad_request": "The {provider} provider rejected the request",
+}
+
+
+def provider_error(exc: ProviderError) -> ApiError:
+    """One mapping from provider failures to our statuses; vendor payloads never pass through."""
+    return ApiError(exc.http_status, _PROVIDER_MESSAGES[exc.category].format(provider=exc.provider))
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) if parts else "body"
+
+
+def _message(field: str, err: Mapping[str, Any]) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "request body is required" if field == "body" else f"{field} is required"
+    if kind in ("string_too_short", "too_short"):
+        if ctx.get("min_length") == 1:
+            return f"{field} must not be empty"
+        return f"{field} must have at least {ctx.get('min_length')} characters"
+    if kind in ("string_too_long", "too_long"):
+        unit = "characters" if kind == "string_too_long" else "items"
+        return f"{field} must have at most {ctx.get('max_length')} {unit}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{field} must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{field} must be at most {ctx.get('le', ctx.get('lt'))}"
+    if kind in ("literal_error", "enum"):
+        return f"{field} must be one of: {ctx.get('expected', '')}".replace("'", "")
+    if kind == "json_invalid":
+        return "Malformed JSON in request body"
+    return f"{field}: {err.get('msg', 'is invalid')}".replace("Value error, ", "")
+
+
+def validation_error(errors: Sequence[Mapping[str, Any]]) -> ApiError:
+    details = []
+    messages = []
+    for err in errors:
+        field = _field_name(err.get("loc", ()))
+        details.append({"field": field, "issue": _ISSUES.get(err.get("type", ""), "invalid")})
+        messages.append(_message(field, err))
+    return ApiError(400, "; ".join(dict.fromkeys(messages)), details=details)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that render every error as the envelope."""
+
+    async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return error_response(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(request, validation_error(exc.errors()))
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        messages = {404: "No route matches this path", 405: "Method not allowed"}
+        message = messages.get(exc.status_code) or str(exc.detail)
+        return error_response(request, ApiError(exc.status_code, message, headers=exc.headers))
+
+    async def on_provider(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProviderError)
+        log.warning("provider %s failed: %s", exc.provider, exc.category)
+        return error_response(request, provider_error(exc))
+
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, ApiError(500, "Internal server error"))
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(ProviderError, on_provider)
+    app.add_exception_handler(Exception, on_crash)

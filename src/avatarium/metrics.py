@@ -1,0 +1,58 @@
+"""Prometheus metrics: request counts and latencies, and per-turn realtime timings."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REGISTRY = CollectorRegistry()
+REQUESTS = Counter("avatarium_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=REGISTRY)
+LATENCY = Histogram("avatarium_http_request_seconds", "HTTP request latency", ["method", "route"], registry=REGISTRY)
+TTFT = Histogram(
+    "avatarium_turn_time_to_first_token_seconds", "Realtime turn: time to first LLM token", registry=REGISTRY
+)
+TTFA = Histogram(
+    "avatarium_turn_time_to_first_audio_seconds", "Realtime turn: time to first audio", registry=REGISTRY
+)
+
+
+def _route_of(scope: Scope) -> str:
+    """The matched route's path template (the router records it in the scope), to keep labels bounded."""
+    route = scope.get("route")
+    return str(getattr(route, "path_format", getattr(route, "path", "unmatched")))
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            route = _route_of(scope)
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(_request: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(MetricsMiddleware)

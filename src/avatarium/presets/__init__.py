@@ -1,0 +1,1 @@
+"""Preset catalogues (avatars, personas, voices) kept as data files, loaded once."""

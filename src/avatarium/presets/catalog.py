@@ -1,0 +1,105 @@
+"""The preset catalogue: avatars, personas and voices read once from the JSON files beside this module."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from importlib.resources import files
+from typing import Any
+
+from avatarium.avatars.glb import build_glb
+
+VERTICALS = ("education", "support", "sales", "healthcare", "entertainment")
+
+
+@dataclass(frozen=True)
+class Model3D:
+    data: bytes
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.sha256[:32]}"'
+
+
+@dataclass(frozen=True)
+class Avatar:
+    id: str
+    name: str
+    description: str
+    style: str
+    gender: str
+    tags: list[str]
+    default_voice_id: str
+    default_persona_id: str
+    skin_tone: list[float]
+    hair_color: list[float]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Persona:
+    id: str
+    name: str
+    vertical: str
+    description: str
+    system_prompt: str
+    greeting: str
+    default_avatar_id: str
+    default_voice_id: str
+    traits: list[str]
+
+
+@dataclass(frozen=True)
+class VoicePreset:
+    id: str
+    name: str
+    provider: str
+    engine: str
+    language: str
+    gender: str
+    preview_text: str
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(files("avatarium.presets").joinpath(name).read_text("utf-8"))
+    return data
+
+
+def _snake(record: dict[str, Any]) -> dict[str, Any]:
+    return {"".join("_" + c.lower() if c.isupper() else c for c in k): v for k, v in record.items()}
+
+
+@dataclass
+class Catalog:
+    avatars: dict[str, Avatar]
+    personas: dict[str, Persona]
+    voices: dict[str, VoicePreset]
+    _models: dict[str, Model3D] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Catalog:
+        avatars = {}
+        for raw in _load("avatars.json"):
+            record = _snake(raw)
+            record["created_at"] = datetime.fromisoformat(record["created_at"].replace("Z", "+00:00"))
+            avatars[record["id"]] = Avatar(**record)
+        personas = {p["id"]: Persona(**_snake(p)) for p in _load("personas.json")}
+        voices = {v["id"]: VoicePreset(**_snake(v)) for v in _load("voices.json")}
+        return cls(avatars, personas, voices)
+
+    def model(self, avatar: Avatar) -> Model3D:
+        """The avatar's GLB, built on first use and kept."""
+        if avatar.id not in self._models:
+            self._models[avatar.id] = Model3D(build_glb(avatar.name, avatar.skin_tone, avatar.hair_color))
+        return self._models[avatar.id]
+
+    def verticals(self) -> list[str]:
+        known = {p.vertical for p in self.personas.values()}
+        return [v for v in VERTICALS if v in known] + sorted(known - set(VERTICALS))

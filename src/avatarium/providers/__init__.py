@@ -1,0 +1,1 @@
+"""Model and voice providers behind two small contracts (see base.py)."""

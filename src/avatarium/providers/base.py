@@ -1,0 +1,120 @@
+"""The LLM and TTS provider contracts and the one error type vendors' failures become."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["system", "user", "assistant"]
+ErrorCategory = Literal["auth", "rate_limit", "timeout", "unavailable", "bad_request", "not_configured"]
+
+
+class ProviderError(Exception):
+    """A provider failed. `message` is ours and safe to show; vendor payloads never go in it."""
+
+    def __init__(self, provider: str, category: ErrorCategory, message: str) -> None:
+        super().__init__(f"{provider}: {category}: {message}")
+        self.provider = provider
+        self.category = category
+        self.message = message
+
+    @property
+    def http_status(self) -> int:
+        if self.category == "timeout":
+            return 504
+        if self.category in ("unavailable", "not_configured"):
+            return 503
+        return 502
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str  # the model's name within its provider
+    messages: list[ChatMessage]
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The last item of every chat stream."""
+
+    reason: str
+    input_tokens: int
+    output_tokens: int
+
+
+ChatEvent = str | Finish
+
+
+class LLMProvider(ABC):
+    """Streams a chat reply as text deltas, ending with one `Finish`."""
+
+    id: str
+
+    @property
+    def configured(self) -> bool:
+        return True
+
+    @abstractmethod
+    def stream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]: ...
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class VisemeSpan:
+    viseme: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Mono 16-bit PCM and the viseme timeline that lines up with it."""
+
+    pcm: bytes
+    sample_rate: int
+    visemes: list[VisemeSpan]
+
+    @property
+    def duration_ms(self) -> int:
+        return round(len(self.pcm) / 2 * 1000 / self.sample_rate)
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    language: str
+    gender: str
+    preview_text: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class TTSProvider(ABC):
+    """Synthesises one piece of text into `Speech`."""
+
+    id: str
+
+    @property
+    def configured(self) -> bool:
+        return True
+
+    @abstractmethod
+    def voices(self) -> list[VoiceInfo]: ...
+
+    @abstractmethod
+    async def synthesize(self, text: str, voice_id: str, speed: float = 1.0) -> Speech: ...
+
+    async def close(self) -> None:
+        return None

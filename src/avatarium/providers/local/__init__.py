@@ -1,0 +1,1 @@
+"""Embedded providers that run on this machine with no network: SmolLM2 and Piper."""

@@ -1,0 +1,1 @@
+"""Realtime conversations over WebSocket: turns, sentence audio, barge-in, fan-out."""

@@ -1,0 +1,178 @@
+"""GET /v1/conversations/:id/ws — the realtime socket (contract section 5)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from starlette.websockets import WebSocketState
+
+from avatarium.auth import principal as auth
+from avatarium.auth.principal import Principal
+from avatarium.conversations import repository, service
+from avatarium.conversations.schemas import conversation_out, message_out
+from avatarium.db.models import Conversation
+from avatarium.errors import ApiError, validation_error
+from avatarium.ratelimit import tier_limit
+from avatarium.realtime.protocol import ClientMessage, parse_frame
+from avatarium.realtime.turn import Turn
+from avatarium.state import AppState
+
+router = APIRouter(tags=["conversations"])
+log = logging.getLogger("avatarium.realtime")
+
+CLOSE_AUTH, CLOSE_NOT_FOUND, CLOSE_ENDED, CLOSE_RATE_LIMITED = 4401, 4404, 4409, 4429
+
+
+async def _authenticate(socket: WebSocket, state: AppState) -> Principal | None:
+    async with state.sessions.begin() as session:
+        token = auth.bearer_token(socket.headers.get("authorization"))
+        if token:
+            return await auth.resolve(session, state.signer, token)
+        query_token = socket.query_params.get("token")
+        if query_token:
+            return await auth.resolve_client_token(session, state.signer, query_token)
+    return None
+
+
+async def _rate_limited(state: AppState, caller: Principal) -> bool:
+    limit = tier_limit(caller.tier, caller.rate_limit, state.settings.enterprise_rate_limit)
+    return not (await state.limiter.hit(f"user:{caller.user_id}", limit)).allowed
+
+
+async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> tuple[Principal, Conversation] | None:
+    """Authenticate and find the conversation, closing with the contract's code on failure."""
+    caller = await _authenticate(socket, state)
+    if caller is None:
+        await socket.close(CLOSE_AUTH, "unauthorized")
+        return None
+    async with state.sessions() as session:
+        try:
+            conversation = await service.get(session, caller, conversation_id)
+        except ApiError:
+            await socket.close(CLOSE_NOT_FOUND, "conversation not found")
+            return None
+        messages = await repository.messages(session, conversation.id)
+    if conversation.status != "active":
+        await socket.close(CLOSE_ENDED, "conversation ended")
+        return None
+    if await _rate_limited(state, caller):
+        await socket.close(CLOSE_RATE_LIMITED, "rate limited")
+        return None
+    await socket.send_json(
+        {"type": "ready", "conversation": {**conversation_out(conversation), "messages": [message_out(m) for m in messages]}}
+    )
+    return caller, conversation
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"code": code, "message": message}}
+
+
+class Connection:
+    """One socket: reads client frames, runs at most one turn at a time, forwards fanned-out events."""
+
+    def __init__(self, socket: WebSocket, state: AppState, caller: Principal, conversation: Conversation) -> None:
+        self.socket = socket
+        self.state = state
+        self.caller = caller
+        self.conversation = conversation
+        self.turn: asyncio.Task[None] | None = None
+
+    async def send(self, event: dict[str, Any]) -> None:
+        if self.socket.application_state == WebSocketState.CONNECTED:
+            await self.socket.send_json(event)
+
+    async def forward(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        while True:
+            event = await queue.get()
+            await self.send(event)
+            if event.get("type") == "ended":
+                await self.socket.close(1000, "conversation ended")
+                return
+
+    async def interrupt(self) -> None:
+        if self.turn is not None and not self.turn.done():
+            self.turn.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.turn
+        self.turn = None
+
+    async def handle(self, frame: ClientMessage) -> bool:
+        """Act on one client frame; False when the socket should close."""
+        if frame.type == "ping":
+            await self.send({"type": "pong"})
+        elif frame.type == "interrupt":
+            await self.interrupt()
+        elif frame.type == "end":
+            await self.interrupt()
+            async with self.state.sessions.begin() as session:
+                ended = await service.end(session, self.caller, str(self.conversation.id))
+            await self.state.fanout.publish(self.conversation.id, {"type": "ended", "conversation": conversation_out(ended)})
+            return False
+        elif frame.type == "message":
+            if await _rate_limited(self.state, self.caller):
+                await self.send(_error("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
+                return True
+            await self.interrupt()
+            turn = Turn(self.state, self.caller, self.conversation, frame.content.strip(), frame.audio)
+            self.turn = asyncio.create_task(turn.run())
+        return True
+
+    async def read(self) -> None:
+        while True:
+            message = await self.socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("bytes") is not None:
+                await self.send(_error("UNSUPPORTED_MEDIA_TYPE", "Binary frames are not supported; send JSON text frames"))
+                continue
+            try:
+                frame = parse_frame(message.get("text") or "")
+            except ApiError as exc:
+                await self.send(_error(exc.code, exc.message))
+                continue
+            except ValidationError as exc:
+                error = validation_error(exc.errors())
+                await self.send(_error(error.code, error.message))
+                continue
+            if not await self.handle(frame):
+                return
+
+
+@router.websocket("/conversations/{conversation_id}/ws")
+async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
+    state: AppState = socket.app.state.avatarium
+    await socket.accept()
+    opened = await _open(socket, state, conversation_id)
+    if opened is None:
+        return
+    connection = Connection(socket, state, *opened)
+    async with state.fanout.subscribe(connection.conversation.id) as queue:
+        forwarder = asyncio.create_task(connection.forward(queue))
+        try:
+            await connection.read()
+            await asyncio.sleep(0)  # let the forwarder deliver what the last frame caused (e.g. `ended`)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await connection.interrupt()
+            await _drain(forwarder, queue)
+    with contextlib.suppress(RuntimeError):
+        await socket.close(1000)
+
+
+async def _drain(forwarder: asyncio.Task[None], queue: asyncio.Queue[dict[str, Any]]) -> None:
+    """Give the forwarder a moment to send pending events, then stop it."""
+    for _ in range(50):
+        if forwarder.done() or queue.empty():
+            break
+        await asyncio.sleep(0.01)
+    forwarder.cancel()
+    with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+        await forwarder

@@ -1,0 +1,1 @@
+"""Text-to-speech: synthesis results with audio and viseme timings."""

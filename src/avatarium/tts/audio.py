@@ -1,0 +1,38 @@
+"""Encoding 16-bit mono PCM into the formats the API offers."""
+
+from __future__ import annotations
+
+import io
+import wave
+
+FORMATS = ("wav", "pcm_s16le", "mp3")
+MEDIA_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "pcm_s16le": "audio/L16"}
+
+
+def wav(pcm: bytes, sample_rate: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
+
+
+def mp3(pcm: bytes, sample_rate: int) -> bytes:
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(64)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(5)
+    return bytes(encoder.encode(pcm) + encoder.flush())
+
+
+def encode(pcm: bytes, sample_rate: int, fmt: str) -> bytes:
+    if fmt == "wav":
+        return wav(pcm, sample_rate)
+    if fmt == "mp3":
+        return mp3(pcm, sample_rate)
+    return pcm
