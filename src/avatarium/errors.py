@@ -18,7 +18,13 @@ from avatarium.providers.base import ProviderError
 log = logging.getLogger("avatarium.errors")
 
 
+# The contract's names where Python's reason phrases differ (RFC 9110 renamed 413).
+_CODE_NAMES = {413: "PAYLOAD_TOO_LARGE"}
+
+
 def status_code_name(status: int) -> str:
+    if status in _CODE_NAMES:
+        return _CODE_NAMES[status]
     return HTTPStatus(status).phrase.upper().replace(" ", "_").replace("-", "_")
 
 

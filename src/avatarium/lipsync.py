@@ -51,7 +51,10 @@ def estimate(text: str, duration_ms: int) -> list[VisemeSpan]:
     if not letters or duration_ms <= 0:
         return [VisemeSpan("viseme_sil", 0, max(duration_ms, 0))]
     step = duration_ms / len(letters)
-    spans = [(LETTER_VISEMES.get(c, "viseme_sil" if c.isspace() else "viseme_E"), round(i * step)) for i, c in enumerate(letters)]
+    spans = [
+        (LETTER_VISEMES.get(c, "viseme_sil" if c.isspace() else "viseme_E"), round(i * step))
+        for i, c in enumerate(letters)
+    ]
     return _merge(spans, duration_ms)
 
 

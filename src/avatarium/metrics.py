@@ -14,9 +14,7 @@ LATENCY = Histogram("avatarium_http_request_seconds", "HTTP request latency", ["
 TTFT = Histogram(
     "avatarium_turn_time_to_first_token_seconds", "Realtime turn: time to first LLM token", registry=REGISTRY
 )
-TTFA = Histogram(
-    "avatarium_turn_time_to_first_audio_seconds", "Realtime turn: time to first audio", registry=REGISTRY
-)
+TTFA = Histogram("avatarium_turn_time_to_first_audio_seconds", "Realtime turn: time to first audio", registry=REGISTRY)
 
 
 def _route_of(scope: Scope) -> str:

@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -49,9 +49,10 @@ def tier_limit(tier: str, custom: int | None, enterprise_default: int) -> int:
 class RateLimiter:
     """Counts requests per subject (an account or an anonymous client address)."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, window_seconds: int = WINDOW_SECONDS) -> None:
         self._storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
+        self._window = window_seconds
 
     @classmethod
     def from_url(cls, redis_url: str | None) -> RateLimiter:
@@ -61,11 +62,11 @@ class RateLimiter:
         return cls(MemoryStorage())
 
     async def hit(self, subject: str, limit: int) -> Decision:
-        item = RateLimitItemPerMinute(limit)
+        item = RateLimitItemPerSecond(limit, self._window)
         allowed = await self._strategy.hit(item, subject)
         stats = await self._strategy.get_window_stats(item, subject)
         now = time.time()
-        reset = stats.reset_time if stats.reset_time > now else now + WINDOW_SECONDS
+        reset = stats.reset_time if stats.reset_time > now else now + self._window
         return Decision(
             allowed=allowed,
             limit=limit,

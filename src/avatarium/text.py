@@ -6,8 +6,46 @@ import re
 import unicodedata
 
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc e.g i.e a.m p.m u.s u.k inc ltd co dept approx fig no vol mt ft jan feb mar apr "
-    "jun jul aug sep sept oct nov dec".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+        "u.s",
+        "u.k",
+        "inc",
+        "ltd",
+        "co",
+        "dept",
+        "approx",
+        "fig",
+        "no",
+        "vol",
+        "mt",
+        "ft",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
 )
 _TERMINATORS = ".!?…"
 _CLOSERS = "\"')]}»”’"
@@ -37,11 +75,8 @@ def _ends_sentence(buffer: str, index: int) -> bool:
         return bool(following)  # an ellipsis ends a sentence only when a capital follows
     word = re.search(r"([\w.]+)$", buffer[:index])
     token = word.group(1).lower() if word else ""
-    if token in ABBREVIATIONS:
-        return False
-    if len(token) == 1 and token.isalpha():  # an initial such as "J. K. Rowling"
-        return False
-    return True
+    is_initial = len(token) == 1 and token.isalpha()  # "J. K. Rowling"
+    return token not in ABBREVIATIONS and not is_initial
 
 
 class SentenceChunker:

@@ -12,9 +12,9 @@ from avatarium import sse
 from avatarium.ai import service
 from avatarium.deps import ApiCaller, StateDep, public_caller
 from avatarium.envelope import WireModel
+from avatarium.errors import provider_error
 from avatarium.providers.base import ChatMessage, Finish, ProviderError
 from avatarium.providers.registry import DEFAULT_MODEL, Providers
-from avatarium.errors import provider_error
 from avatarium.responses import ok
 
 router = APIRouter(tags=["ai"])

@@ -51,7 +51,9 @@ async def from_api_key(session: AsyncSession, token: str) -> Principal | None:
         return None
     digest = keys.hash_key(token)
     row = (
-        await session.execute(select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.key_hash == digest))
+        await session.execute(
+            select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.key_hash == digest)
+        )
     ).first()
     if row is None:
         return None
@@ -66,7 +68,9 @@ async def from_api_key(session: AsyncSession, token: str) -> Principal | None:
     return Principal(user.id, user.tier, user.rate_limit, "api_key", key_mode=key.mode)
 
 
-async def from_user_id(session: AsyncSession, user_id: str, kind: Kind, conversation_id: str | None = None) -> Principal | None:
+async def from_user_id(
+    session: AsyncSession, user_id: str, kind: Kind, conversation_id: str | None = None
+) -> Principal | None:
     try:
         uid = uuid.UUID(user_id)
         cid = uuid.UUID(conversation_id) if conversation_id else None

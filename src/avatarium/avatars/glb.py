@@ -107,8 +107,8 @@ def build_glb(name: str, skin: Sequence[float], hair: Sequence[float]) -> bytes:
     ]
     hair_pos, hair_norm, hair_idx = _sphere((0.106, 0.13, 0.11), 24, 48, (0.0, 0.012, -0.008))
     keep = hair_pos[:, 1] > 0.04
-    hair_tris = hair_idx.reshape(-1, 3)
-    hair_tris = hair_tris[keep[hair_tris].all(axis=1)].reshape(-1)
+    triangles = hair_idx.reshape(-1, 3)
+    hair_tris: U16 = triangles[keep[triangles].all(axis=1)].reshape(-1)
     eye_meshes = [_sphere((0.013, 0.013, 0.01), 12, 16, (x, 0.025, 0.092)) for x in (-0.035, 0.035)]
 
     gltf = {
@@ -122,7 +122,12 @@ def build_glb(name: str, skin: Sequence[float], hair: Sequence[float]) -> bytes:
             {"name": "Eyes", "mesh": 2},
         ],
         "meshes": [
-            {"name": "Head", "primitives": [face], "weights": [0.0] * len(VISEMES), "extras": {"targetNames": list(VISEMES)}},
+            {
+                "name": "Head",
+                "primitives": [face],
+                "weights": [0.0] * len(VISEMES),
+                "extras": {"targetNames": list(VISEMES)},
+            },
             {"name": "Hair", "primitives": [builder.primitive(hair_pos, hair_norm, hair_tris, 1)]},
             {"name": "Eyes", "primitives": [builder.primitive(*eye, 2) for eye in eye_meshes]},
         ],

@@ -38,7 +38,9 @@ def avatar_out(avatar: Avatar, base: str) -> dict[str, object]:
 
 
 @router.get("/avatars", summary="List available avatar presets", dependencies=[Depends(public_caller)])
-async def list_avatars(request: Request, state: StateDep, style: str | None = None, tag: str | None = None) -> JSONResponse:
+async def list_avatars(
+    request: Request, state: StateDep, style: str | None = None, tag: str | None = None
+) -> JSONResponse:
     base = _base(request, state)
     avatars = [
         avatar_out(a, base)

@@ -8,11 +8,11 @@ from fastapi.responses import JSONResponse, Response
 
 from avatarium import sse
 from avatarium.ai import service as chat
+from avatarium.auth.principal import Principal
 from avatarium.conversations import repository, service
 from avatarium.conversations.schemas import CreateIn, MessageIn, conversation_out, message_out
 from avatarium.db.models import Conversation, Message
 from avatarium.deps import ApiCaller, SessionDep, StateDep
-from avatarium.auth.principal import Principal
 from avatarium.envelope import iso, public_base
 from avatarium.errors import ApiError, bad_request, provider_error
 from avatarium.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
@@ -26,13 +26,19 @@ router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 def _ws_url(request: Request, state: AppState, conversation: Conversation) -> str:
     base = public_base(state.settings.public_url, str(request.base_url))
-    return base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/v1/conversations/{conversation.id}/ws"
+    return (
+        base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/v1/conversations/{conversation.id}/ws"
+    )
 
 
 @router.post("", status_code=201, summary="Create conversation session")
-async def create(request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, body: CreateIn) -> JSONResponse:
+async def create(
+    request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, body: CreateIn
+) -> JSONResponse:
     conversation, messages = await service.create(session, state.catalog, state.providers, caller, body)
-    token = state.signer.issue_client(str(caller.user_id), str(conversation.id), state.settings.client_token_ttl_seconds)
+    token = state.signer.issue_client(
+        str(caller.user_id), str(conversation.id), state.settings.client_token_ttl_seconds
+    )
     data = {
         **conversation_out(conversation),
         "messages": [message_out(m) for m in messages],
@@ -65,7 +71,9 @@ async def get(request: Request, session: SessionDep, caller: ApiCaller, conversa
 
 
 @router.post("/{conversation_id}/end", summary="End a conversation")
-async def end(request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str) -> JSONResponse:
+async def end(
+    request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str
+) -> JSONResponse:
     conversation = await service.end(session, caller, conversation_id)
     await session.commit()  # commit before telling the live sockets, so they never see an ended state that rolls back
     await state.fanout.publish(conversation.id, {"type": "ended", "conversation": conversation_out(conversation)})
@@ -90,7 +98,10 @@ async def send_message(
     history = await repository.messages(session, conversation.id)
     user = service.new_user_message(conversation, content)
     stream = await chat.start(
-        state.providers, conversation.model, service.prompt(conversation, history, content), local_only=caller.local_only
+        state.providers,
+        conversation.model,
+        service.prompt(conversation, history, content),
+        local_only=caller.local_only,
     )
     if not body.stream:
         text, _ = await chat.collect(stream)

@@ -92,7 +92,14 @@ async def create(
     messages = []
     if greeting:
         messages.append(
-            Message(conversation_id=conversation.id, seq=0, role="assistant", content=greeting, interrupted=False, created_at=now)
+            Message(
+                conversation_id=conversation.id,
+                seq=0,
+                role="assistant",
+                content=greeting,
+                interrupted=False,
+                created_at=now,
+            )
         )
     await repository.add(session, conversation, *messages)
     return conversation, messages
@@ -138,7 +145,12 @@ async def store_turn(
 
 def new_user_message(conversation: Conversation, content: str) -> Message:
     return Message(
-        id=uuid.uuid4(), conversation_id=conversation.id, role="user", content=content, interrupted=False, created_at=utcnow()
+        id=uuid.uuid4(),
+        conversation_id=conversation.id,
+        role="user",
+        content=content,
+        interrupted=False,
+        created_at=utcnow(),
     )
 
 

@@ -46,7 +46,10 @@ def _load_catalogue() -> list[ProviderEntry]:
             p["id"],
             p["name"],
             p["capabilities"],
-            [ModelEntry(f"{p['id']}/{m['name']}", p["id"], m["displayName"], m["contextWindow"], m["streaming"]) for m in p["models"]],
+            [
+                ModelEntry(f"{p['id']}/{m['name']}", p["id"], m["displayName"], m["contextWindow"], m["streaming"])
+                for m in p["models"]
+            ],
         )
         for p in raw
     ]
@@ -124,9 +127,13 @@ class Providers:
         if voice_id is None:
             return voices[0].id
         if voice_id not in {v.id for v in voices}:
-            raise bad_request(f"Unknown voiceId '{voice_id}' for {vendor}; see GET /v1/tts/voices", "voiceId", "unknown")
+            raise bad_request(
+                f"Unknown voiceId '{voice_id}' for {vendor}; see GET /v1/tts/voices", "voiceId", "unknown"
+            )
         return voice_id
 
     async def close(self) -> None:
-        for provider in [*self.llms.values(), *self.tts.values()]:
-            await provider.close()
+        for llm in self.llms.values():
+            await llm.close()
+        for tts in self.tts.values():
+            await tts.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any
 
@@ -65,7 +64,10 @@ async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> tup
         await socket.close(CLOSE_RATE_LIMITED, "rate limited")
         return None
     await socket.send_json(
-        {"type": "ready", "conversation": {**conversation_out(conversation), "messages": [message_out(m) for m in messages]}}
+        {
+            "type": "ready",
+            "conversation": {**conversation_out(conversation), "messages": [message_out(m) for m in messages]},
+        }
     )
     return caller, conversation
 
@@ -113,7 +115,9 @@ class Connection:
             await self.interrupt()
             async with self.state.sessions.begin() as session:
                 ended = await service.end(session, self.caller, str(self.conversation.id))
-            await self.state.fanout.publish(self.conversation.id, {"type": "ended", "conversation": conversation_out(ended)})
+            await self.state.fanout.publish(
+                self.conversation.id, {"type": "ended", "conversation": conversation_out(ended)}
+            )
             return False
         elif frame.type == "message":
             if await _rate_limited(self.state, self.caller):
@@ -130,7 +134,9 @@ class Connection:
             if message["type"] == "websocket.disconnect":
                 return
             if message.get("bytes") is not None:
-                await self.send(_error("UNSUPPORTED_MEDIA_TYPE", "Binary frames are not supported; send JSON text frames"))
+                await self.send(
+                    _error("UNSUPPORTED_MEDIA_TYPE", "Binary frames are not supported; send JSON text frames")
+                )
                 continue
             try:
                 frame = parse_frame(message.get("text") or "")

@@ -49,7 +49,9 @@ class TurnProgress:
 class Turn:
     """Runs as one asyncio task; cancelling the task is how barge-in and disconnects stop it."""
 
-    def __init__(self, state: AppState, caller: Principal, conversation: Conversation, content: str, speak: bool) -> None:
+    def __init__(
+        self, state: AppState, caller: Principal, conversation: Conversation, content: str, speak: bool
+    ) -> None:
         self.state = state
         self.caller = caller
         self.conversation = conversation

@@ -35,7 +35,9 @@ def _respond(request: Request, rendered: service.Rendered, raw: bool, cache: str
     return response
 
 
-async def _render(state: AppState, voice_id: str, text: str, fmt: str, speed: float, local_only: bool) -> service.Rendered:
+async def _render(
+    state: AppState, voice_id: str, text: str, fmt: str, speed: float, local_only: bool
+) -> service.Rendered:
     provider, resolved = state.providers.tts_for(voice_id, local_only)
     speech = await service.speak_long(provider, resolved, text, speed)
     return service.render(speech, fmt, resolved, provider.id)
@@ -84,7 +86,9 @@ async def preview(request: Request, state: StateDep, caller: ApiCaller, body: Pr
 
 
 def _vendor_route(vendor: str) -> None:
-    async def synthesize_with(request: Request, state: StateDep, caller: ApiCaller, body: VendorSynthesizeIn) -> Response:
+    async def synthesize_with(
+        request: Request, state: StateDep, caller: ApiCaller, body: VendorSynthesizeIn
+    ) -> Response:
         if not body.text.strip():
             raise bad_request("text must not be blank", "text", "too_short")
         voice_id = state.providers.vendor_voice(vendor, body.voice_id, caller.local_only)

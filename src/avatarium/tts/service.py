@@ -15,7 +15,9 @@ SILENCE_MS = 200
 
 def silence(sample_rate: int = 22050, ms: int = SILENCE_MS) -> Speech:
     samples = sample_rate * ms // 1000
-    return Speech(b"\x00\x00" * samples, sample_rate, [VisemeSpan("viseme_sil", 0, round(samples * 1000 / sample_rate))])
+    return Speech(
+        b"\x00\x00" * samples, sample_rate, [VisemeSpan("viseme_sil", 0, round(samples * 1000 / sample_rate))]
+    )
 
 
 async def speak(provider: TTSProvider, voice_id: str, text: str, speed: float = 1.0) -> Speech:

@@ -1,0 +1,123 @@
+"""Wire basics (contract section 1): envelope, request ids, errors, body limits, content types."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.conftest import Account
+from tests.fakes.llm import ScriptedLLM
+
+REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+async def test_success_envelope_carries_request_id_in_body_and_header(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/avatars")
+    body = response.json()
+    assert response.status_code == 200
+    assert set(body) == {"data", "meta"}
+    assert REQUEST_ID.match(body["meta"]["requestId"])
+    assert response.headers["X-Request-Id"] == body["meta"]["requestId"]
+    assert TIMESTAMP.match(body["data"][0]["createdAt"])
+
+
+async def test_unknown_path_is_enveloped_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/does-not-exist")
+    body = response.json()
+    assert response.status_code == 404
+    assert body["error"]["code"] == "NOT_FOUND"
+    assert response.headers["X-Request-Id"] == body["meta"]["requestId"]
+
+
+async def test_wrong_method_is_405_with_allow(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/v1/avatars")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "GET" in response.headers["Allow"]
+
+
+async def test_validation_names_field_as_client_spelled_it(client: httpx.AsyncClient, account: Account) -> None:
+    response = await client.post("/v1/conversations", json={}, headers=account.key_headers)
+    body = response.json()
+    assert response.status_code == 400
+    assert body["error"] == {
+        "code": "BAD_REQUEST",
+        "message": "avatarId is required",
+        "details": [{"field": "avatarId", "issue": "required"}],
+    }
+
+
+async def test_every_problem_is_listed_in_details(client: httpx.AsyncClient, account: Account) -> None:
+    response = await client.post(
+        "/v1/ai/chat", json={"messages": [{"role": "robot", "content": ""}], "maxTokens": 0}, headers=account.key_headers
+    )
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert response.status_code == 400
+    assert fields == {"messages.0.role", "messages.0.content", "maxTokens"}
+
+
+async def test_malformed_json_is_400(client: httpx.AsyncClient, account: Account) -> None:
+    response = await client.post(
+        "/v1/conversations",
+        content=b'{"avatarId": ',
+        headers={**account.key_headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Malformed JSON in request body"
+
+
+async def test_other_content_type_is_415(client: httpx.AsyncClient, account: Account) -> None:
+    response = await client.post(
+        "/v1/conversations", content=b"avatarId=ava", headers={**account.key_headers, "Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+async def test_body_over_one_mebibyte_is_413_by_declared_length(client: httpx.AsyncClient, account: Account) -> None:
+    big = b'{"content": "' + b"a" * (1024 * 1024) + b'"}'
+    response = await client.post(
+        "/v1/auth/login", content=big, headers={**account.key_headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_streamed_body_over_limit_is_413_without_reading_it_all(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    sent = 0
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        nonlocal sent
+        for _ in range(64):
+            sent += 64 * 1024
+            yield b"a" * (64 * 1024)
+
+    response = await client.post(
+        "/v1/auth/login", content=chunks(), headers={**account.key_headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert sent < 64 * 64 * 1024
+
+
+async def test_crash_is_500_without_internals(client: httpx.AsyncClient, account: Account, llm: ScriptedLLM) -> None:
+    llm.fail_with = RuntimeError("SELECT password_hash FROM users -- secret internals")
+    response = await client.post(
+        "/v1/ai/chat", json={"messages": [{"role": "user", "content": "hi"}]}, headers=account.key_headers
+    )
+    assert response.status_code == 500
+    assert response.json()["error"] == {"code": "INTERNAL_SERVER_ERROR", "message": "Internal server error"}
+    assert "SELECT" not in response.text and "Traceback" not in response.text
+    assert response.headers["X-Request-Id"] == response.json()["meta"]["requestId"]
+
+
+async def test_openapi_and_metrics_are_served(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert "/v1/conversations" in spec["paths"]
+    assert (await client.get("/docs")).status_code == 200
+    await client.get("/v1/avatars")
+    metrics = await client.get("/metrics")
+    assert "avatarium_http_requests_total" in metrics.text
