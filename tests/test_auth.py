@@ -12,6 +12,9 @@ from fastapi import FastAPI
 from avatarium.config import Settings
 from tests.conftest import Account, create_conversation, new_account
 
+# The same rules must hold on both supported databases.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+
 
 async def test_register_login_me(client: httpx.AsyncClient) -> None:
     registered = await client.post("/v1/auth/register", json={"email": "Ada@Example.com", "password": "long enough"})
@@ -181,7 +184,7 @@ async def test_expired_jwt_is_refused(client: httpx.AsyncClient, account: Accoun
     assert (await client.get("/v1/auth/me", headers={"Authorization": f"Bearer {expired}"})).status_code == 401
 
 
-def test_generated_secret_is_kept_in_the_data_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_generated_secret_is_kept_in_the_data_dir(tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]
     from avatarium.auth.tokens import load_or_create_secret
 
     first = load_or_create_secret(Settings(data_dir=tmp_path))

@@ -13,9 +13,10 @@ def event(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-def response(events: AsyncIterator[bytes]) -> StreamingResponse:
+def response(events: AsyncIterator[bytes], status: int = 200) -> StreamingResponse:
     return StreamingResponse(
         events,
+        status_code=status,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -107,7 +107,7 @@ async def send_message(
         text, _ = await chat.collect(stream)
         turn = await service.store_turn(session, conversation, user, text)
         return ok(request, await _turn_out(state, caller, conversation, turn, body.audio), status=201)
-    return sse.response(_stream_turn(state, caller, conversation, user, stream, body.audio))
+    return sse.response(_stream_turn(state, caller, conversation, user, stream, body.audio), status=201)
 
 
 async def _turn_out(
