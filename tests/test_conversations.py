@@ -209,7 +209,10 @@ async def test_chat_completion(client: httpx.AsyncClient, account: Account) -> N
     )
     data = response.json()["data"]
     assert data["model"] == "local/smollm2-135m-instruct" and data["provider"] == "local"
-    assert data["message"] == {"role": "assistant", "content": "You said: ping. That is a good point! Tell me more about it."}
+    assert data["message"] == {
+        "role": "assistant",
+        "content": "You said: ping. That is a good point! Tell me more about it.",
+    }
     assert data["finishReason"] == "stop" and data["usage"]["outputTokens"] > 0
 
 
@@ -226,7 +229,9 @@ async def test_chat_completion_streams(client: httpx.AsyncClient, account: Accou
 
 async def test_chat_errors(client: httpx.AsyncClient, account: Account) -> None:
     unknown = await client.post(
-        "/v1/ai/chat", json={"model": "nope/x", "messages": [{"role": "user", "content": "a"}]}, headers=account.key_headers
+        "/v1/ai/chat",
+        json={"model": "nope/x", "messages": [{"role": "user", "content": "a"}]},
+        headers=account.key_headers,
     )
     assert unknown.status_code == 400
     unconfigured = await client.post(

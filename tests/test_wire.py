@@ -51,7 +51,9 @@ async def test_validation_names_field_as_client_spelled_it(client: httpx.AsyncCl
 
 async def test_every_problem_is_listed_in_details(client: httpx.AsyncClient, account: Account) -> None:
     response = await client.post(
-        "/v1/ai/chat", json={"messages": [{"role": "robot", "content": ""}], "maxTokens": 0}, headers=account.key_headers
+        "/v1/ai/chat",
+        json={"messages": [{"role": "robot", "content": ""}], "maxTokens": 0},
+        headers=account.key_headers,
     )
     fields = {d["field"] for d in response.json()["error"]["details"]}
     assert response.status_code == 400

@@ -119,7 +119,8 @@ def _message(field: str, err: Mapping[str, Any]) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"{field} must be at most {ctx.get('le', ctx.get('lt'))}"
     if kind in ("literal_error", "enum"):
-        return f"{field} must be one of: {ctx.get('expected', '')}".replace("'", "")
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"{field} must be one of: {expected}"
     if kind == "json_invalid":
         return "Malformed JSON in request body"
     return f"{field}: {err.get('msg', 'is invalid')}".replace("Value error, ", "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 
 from avatarium.providers.base import ChatEvent, ChatRequest, Finish, LLMProvider
@@ -25,7 +25,7 @@ class ScriptedLLM(LLMProvider):
     fail_after_tokens: int | None = None
     requests: list[ChatRequest] = field(default_factory=list)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         self.requests.append(request)
         if self.fail_with is not None and self.fail_after_tokens is None:
             raise self.fail_with

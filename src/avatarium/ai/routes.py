@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -103,12 +104,13 @@ async def chat(request: Request, state: StateDep, caller: ApiCaller, body: ChatI
         parts: list[str] = []
         finish = Finish("stop", 0, 0)
         try:
-            async for item in stream.events:
-                if isinstance(item, Finish):
-                    finish = item
-                else:
-                    parts.append(item)
-                    yield sse.event("delta", {"text": item})
+            async with aclosing(stream.events) as items:
+                async for item in items:
+                    if isinstance(item, Finish):
+                        finish = item
+                    else:
+                        parts.append(item)
+                        yield sse.event("delta", {"text": item})
         except ProviderError as exc:
             error = provider_error(exc)
             yield sse.event("error", {"error": {"code": error.code, "message": error.message}})

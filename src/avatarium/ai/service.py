@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from avatarium.providers.base import ChatEvent, ChatMessage, ChatRequest, Finish
@@ -15,13 +16,14 @@ class ChatStream:
 
     provider: str
     model: str
-    events: AsyncIterator[ChatEvent]
+    events: AsyncGenerator[ChatEvent, None]  # close it (contextlib.aclosing) when stopping early
 
 
-async def _prepend(first: ChatEvent, rest: AsyncIterator[ChatEvent]) -> AsyncIterator[ChatEvent]:
-    yield first
-    async for item in rest:
-        yield item
+async def _prepend(first: ChatEvent, rest: AsyncGenerator[ChatEvent, None]) -> AsyncGenerator[ChatEvent, None]:
+    async with aclosing(rest):
+        yield first
+        async for item in rest:
+            yield item
 
 
 async def start(
@@ -35,7 +37,7 @@ async def start(
 ) -> ChatStream:
     """Start the chat and wait for its first event, so that a provider failure raises here."""
     provider, name = providers.llm_for(model_id, local_only)
-    events = provider.stream(ChatRequest(name, messages, temperature, max_tokens)).__aiter__()
+    events = provider.stream(ChatRequest(name, messages, temperature, max_tokens))
     first = await events.__anext__()
     return ChatStream(provider.id, f"{provider.id}/{name}", _prepend(first, events))
 
@@ -43,9 +45,10 @@ async def start(
 async def collect(stream: ChatStream) -> tuple[str, Finish]:
     parts: list[str] = []
     finish = Finish("stop", 0, 0)
-    async for item in stream.events:
-        if isinstance(item, Finish):
-            finish = item
-        else:
-            parts.append(item)
+    async with aclosing(stream.events) as items:
+        async for item in items:
+            if isinstance(item, Finish):
+                finish = item
+            else:
+                parts.append(item)
     return "".join(parts).strip(), finish

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -129,10 +130,11 @@ async def _stream_turn(
 ) -> AsyncIterator[bytes]:
     parts: list[str] = []
     try:
-        async for item in stream.events:
-            if not isinstance(item, Finish):
-                parts.append(item)
-                yield sse.event("delta", {"text": item})
+        async with aclosing(stream.events) as items:
+            async for item in items:
+                if not isinstance(item, Finish):
+                    parts.append(item)
+                    yield sse.event("delta", {"text": item})
     except ProviderError as exc:
         error = provider_error(exc)
         yield sse.event("error", {"error": {"code": error.code, "message": error.message}})

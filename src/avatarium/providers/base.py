@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -65,7 +65,7 @@ class LLMProvider(ABC):
         return True
 
     @abstractmethod
-    def stream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]: ...
+    def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]: ...
 
     async def close(self) -> None:
         return None

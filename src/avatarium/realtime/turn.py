@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 import uuid
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,16 +106,17 @@ class Turn:
         speaker = asyncio.create_task(self._speak_sentences(sentences)) if self.speak else None
         chunker = SentenceChunker()
         try:
-            async for item in stream.events:
-                if isinstance(item, Finish):
-                    continue
-                if self.progress.ttft_ms is None:
-                    self.progress.ttft_ms = self.progress.elapsed_ms()
-                    TTFT.observe(self.progress.ttft_ms / 1000)
-                self.progress.streamed.append(item)
-                await self.publish({"type": "reply.delta", "messageId": str(self.progress.reply_id), "text": item})
-                for sentence in chunker.feed(item):
-                    sentences.put_nowait(sentence)
+            async with aclosing(stream.events) as items:
+                async for item in items:
+                    if isinstance(item, Finish):
+                        continue
+                    if self.progress.ttft_ms is None:
+                        self.progress.ttft_ms = self.progress.elapsed_ms()
+                        TTFT.observe(self.progress.ttft_ms / 1000)
+                    self.progress.streamed.append(item)
+                    await self.publish({"type": "reply.delta", "messageId": str(self.progress.reply_id), "text": item})
+                    for sentence in chunker.feed(item):
+                        sentences.put_nowait(sentence)
             rest = chunker.flush()
             if rest:
                 sentences.put_nowait(rest)

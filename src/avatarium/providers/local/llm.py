@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import aclosing
 from importlib.resources import files
 from typing import Any
 
@@ -38,6 +39,15 @@ class LocalLLM(LLMProvider):
 
             self._llama = Llama(model_path=gguf_path(), n_ctx=self._context, n_threads=self._threads, verbose=False)
         return self._llama
+
+    def unload(self) -> None:
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None
+
+    async def close(self) -> None:
+        async with self._lock:
+            self.unload()
 
     async def warm(self) -> None:
         async with self._lock:
@@ -84,9 +94,10 @@ class LocalLLM(LLMProvider):
                 reason = "length" if choice["finish_reason"] == "length" else "stop"
         yield Finish(reason, prompt_tokens, produced)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         if request.model != MODEL_NAME:
             raise ProviderError(self.id, "bad_request", f"unknown local model {request.model}")
-        async with self._lock:
-            async for event in iterate_in_thread(lambda stop: self._generate(request, stop)):
+        # aclosing: if our consumer stops early, the worker thread must stop before the lock is released.
+        async with self._lock, aclosing(iterate_in_thread(lambda stop: self._generate(request, stop))) as events:
+            async for event in events:
                 yield event
