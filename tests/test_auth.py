@@ -165,7 +165,7 @@ async def test_tokens_with_other_algorithms_are_refused(
     client: httpx.AsyncClient, account: Account, algorithm: str
 ) -> None:
     claims = jwt.decode(account.token, options={"verify_signature": False})
-    key = None if algorithm == "none" else "test-secret-" + "x" * 32
+    key = None if algorithm == "none" else "test-secret-" + "x" * 64
     forged = jwt.encode(claims, key, algorithm=algorithm)  # type: ignore[arg-type]
     response = await client.get("/v1/auth/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
