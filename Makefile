@@ -26,7 +26,7 @@ test: lint typecheck
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.http_throughput
 	$(BIN)/python -m bench.tts
 
 clean:

@@ -10,11 +10,10 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
-from limits.aio.storage import MemoryStorage
 
 from avatarium.app import create_app
 from avatarium.config import Settings
-from avatarium.ratelimit import RateLimiter
+from avatarium.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from tests.conftest import make_providers, new_account, set_tier
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -44,6 +43,7 @@ async def test_tier_limits_are_exact(client: httpx.AsyncClient, app: FastAPI, ti
 async def test_enterprise_limit_is_set_by_the_operator(client: httpx.AsyncClient, app: FastAPI) -> None:
     account = await new_account(client)
     await set_tier(app, account.email, "enterprise", 3)
+    await app.state.avatarium.limiter.reset()
     codes = [(await client.get("/v1/models", headers=account.key_headers)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
 
@@ -82,17 +82,24 @@ async def test_health_is_never_limited(client: httpx.AsyncClient) -> None:
         assert "X-RateLimit-Limit" not in response.headers
 
 
-async def test_refused_requests_are_not_counted() -> None:
-    limiter = RateLimiter(MemoryStorage(), window_seconds=1)
+def _limiter(kind: str, window: float) -> RateLimiter:
+    return MemoryRateLimiter(window) if kind == "memory" else RedisRateLimiter(REDIS_URL, window)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_refused_requests_are_not_counted(kind: str) -> None:
+    limiter = _limiter(kind, 1)
     subject = f"user:{uuid.uuid4()}"
     assert [(await limiter.hit(subject, 2)).allowed for _ in range(5)] == [True, True, False, False, False]
     await asyncio.sleep(1.05)
     # Had the refusals been counted, the window would still be full now.
     assert [(await limiter.hit(subject, 2)).allowed for _ in range(3)] == [True, True, False]
+    await limiter.close()
 
 
-async def test_window_slides_rather_than_resets() -> None:
-    limiter = RateLimiter(MemoryStorage(), window_seconds=2)
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_window_slides_rather_than_resets(kind: str) -> None:
+    limiter = _limiter(kind, 2)
     subject = f"user:{uuid.uuid4()}"
     assert (await limiter.hit(subject, 2)).allowed
     await asyncio.sleep(1.0)
@@ -101,6 +108,7 @@ async def test_window_slides_rather_than_resets() -> None:
     await asyncio.sleep(1.05)  # the first request has left the window, the second has not
     assert (await limiter.hit(subject, 2)).allowed
     assert not (await limiter.hit(subject, 2)).allowed
+    await limiter.close()
 
 
 @pytest.fixture
@@ -126,6 +134,7 @@ async def test_counts_are_exact_across_instances_sharing_redis(tmp_path, databas
     finally:
         for http, app in zip(clients, apps, strict=True):
             await http.aclose()
+            await app.state.avatarium.limiter.close()
             await app.state.avatarium.engine.dispose()
     assert codes == [200] * 10 + [429] * 4
     assert health == {"database": "ok", "redis": "ok"}

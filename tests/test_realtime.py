@@ -170,8 +170,8 @@ async def test_handshake_failures_close_with_contract_codes(rt: Client, server: 
     assert await _close_code(rt.ws_url(other_conversation, conversation["clientToken"])) == 4404
     await rt.http.post(f"/v1/conversations/{conversation['id']}/end", headers=rt.headers)
     assert await _close_code(rt.ws_url(conversation), rt.headers) == 4409
-    limited = await Client(server, rt.http, database_url).register(tier="enterprise", rate_limit=1)
-    limited_conversation = await limited.conversation()  # uses the one request of this minute
+    limited = await Client(server, rt.http, database_url).register(tier="enterprise", rate_limit=2)
+    limited_conversation = await limited.conversation()  # with the key's creation, both requests of this minute
     assert await _close_code(limited.ws_url(limited_conversation), limited.headers) == 4429
 
 
@@ -245,12 +245,12 @@ async def test_two_sockets_on_one_conversation_both_receive(rt: Client) -> None:
 
 async def test_messages_count_against_the_rate_limit(server: str, database_url: str) -> None:
     async with httpx.AsyncClient(base_url=server) as http:
-        client = await Client(server, http, database_url).register(tier="enterprise", rate_limit=4)
-        conversation = await client.conversation()  # 1
-        async with client.connect(conversation) as ws:  # 2
+        client = await Client(server, http, database_url).register(tier="enterprise", rate_limit=5)
+        conversation = await client.conversation()  # 2 (creating the key was 1)
+        async with client.connect(conversation) as ws:  # 3
             await recv(ws)
             errors = []
-            for n in range(4):  # 3, 4, then refused twice
+            for n in range(4):  # 4, 5, then refused twice
                 await ws.send(json.dumps({"type": "message", "content": f"m{n}", "audio": False}))
             while len(errors) < 2:
                 event = await recv(ws)

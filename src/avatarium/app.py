@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await state.fanout.close()
+        await state.limiter.close()
         await state.providers.close()
         await state.engine.dispose()
 

@@ -15,7 +15,7 @@ from avatarium.ratelimit import tier_limit
 from avatarium.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.avatarium
     return state
 
@@ -31,7 +31,8 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        await session.commit()
+        if session.in_transaction():
+            await session.commit()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -8,8 +11,8 @@ from avatarium.avatars.schemas import AvatarModelOut, AvatarOut
 from avatarium.deps import StateDep, public_caller
 from avatarium.envelope import public_base
 from avatarium.errors import not_found
-from avatarium.presets.catalog import Avatar
-from avatarium.responses import ok
+from avatarium.presets.catalog import Avatar, Catalog
+from avatarium.responses import ok, ok_serialized
 from avatarium.state import AppState
 from avatarium.visemes import VISEMES
 
@@ -37,11 +40,17 @@ def avatar_out(avatar: Avatar, base: str) -> dict[str, object]:
     ).wire()
 
 
+@lru_cache(maxsize=32)
+def _full_listing(catalog: Catalog, base: str) -> bytes:
+    """The unfiltered list, serialised once per base URL (the presets never change at run time)."""
+    return json.dumps([avatar_out(a, base) for a in catalog.avatars.values()], separators=(",", ":")).encode()
+
+
 @router.get("/avatars", summary="List available avatar presets", dependencies=[Depends(public_caller)])
-async def list_avatars(
-    request: Request, state: StateDep, style: str | None = None, tag: str | None = None
-) -> JSONResponse:
+async def list_avatars(request: Request, state: StateDep, style: str | None = None, tag: str | None = None) -> Response:
     base = _base(request, state)
+    if style is None and tag is None:
+        return ok_serialized(request, _full_listing(state.catalog, base))
     avatars = [
         avatar_out(a, base)
         for a in state.catalog.avatars.values()

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.resources import files
 from typing import Any
 
@@ -76,7 +76,7 @@ def _snake(record: dict[str, Any]) -> dict[str, Any]:
     return {"".join("_" + c.lower() if c.isupper() else c for c in k): v for k, v in record.items()}
 
 
-@dataclass
+@dataclass(eq=False)
 class Catalog:
     avatars: dict[str, Avatar]
     personas: dict[str, Persona]
@@ -84,7 +84,9 @@ class Catalog:
     _models: dict[str, Model3D] = field(default_factory=dict)
 
     @classmethod
+    @cache
     def load(cls) -> Catalog:
+        """The presets shipped with the package; read once per process and shared."""
         avatars = {}
         for raw in _load("avatars.json"):
             record = _snake(raw)

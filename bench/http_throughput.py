@@ -1,0 +1,84 @@
+"""Requests per second of two endpoints against a bare Starlette app returning the same envelopes.
+
+    python -m bench.http_throughput
+
+Both servers run under uvicorn with the same settings, one at a time, while wrk
+loads them from the other core. Rounds alternate and the medians are compared.
+Targets: GET /v1/avatars ≥ 0.6× and the authenticated, rate-limited
+GET /v1/conversations/:id ≥ 0.4× of bare Starlette.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from avatarium.accounts import service as accounts
+from avatarium.apikeys import service as apikeys
+from avatarium.config import Settings
+from avatarium.db.engine import make_engine, make_sessionmaker
+from avatarium.db.migrate import upgrade
+from bench.common import median, uvicorn_server, wrk
+
+ROUNDS = 3
+
+
+async def _seed(settings: Settings) -> str:
+    """An enterprise account with a limit no benchmark reaches; returns its API key."""
+    engine = make_engine(settings.resolved_database_url)
+    async with make_sessionmaker(engine).begin() as session:
+        user = await accounts.create_user(session, "bench@example.com", "bench password", "enterprise", 10**9)
+        _key, secret = await apikeys.create(session, user.id, "bench", "live", None)
+    await engine.dispose()
+    return secret
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
+    settings = Settings(data_dir=workdir)
+    upgrade(settings.resolved_database_url)
+    key = asyncio.run(_seed(settings))
+    auth = {"Authorization": f"Bearer {key}"}
+    env = {
+        "AVATARIUM_DATA_DIR": str(workdir),
+        "AVATARIUM_ANONYMOUS_RATE_LIMIT": str(10**9),
+        "AVATARIUM_LOG_LEVEL": "warning",
+    }
+    results: dict[str, dict[str, list[float]]] = {
+        "avatars": {"ours": [], "bare": []},
+        "conversation": {"ours": [], "bare": []},
+    }
+
+    with uvicorn_server("avatarium.server:app", env) as ours:
+        created = httpx.post(f"{ours}/v1/conversations", json={"avatarId": "ava"}, headers=auth).json()["data"]
+        conversation_path = f"/v1/conversations/{created['id']}"
+        payloads = {
+            "avatars": httpx.get(f"{ours}/v1/avatars").json()["data"],
+            "conversation": httpx.get(ours + conversation_path, headers=auth).json()["data"],
+        }
+    payload_file = workdir / "payloads.json"
+    payload_file.write_text(json.dumps(payloads))
+
+    for _ in range(ROUNDS):
+        with uvicorn_server("bench.baseline_app:app", {"BENCH_PAYLOADS": str(payload_file)}, "/v1/avatars") as bare:
+            results["avatars"]["bare"].append(wrk(f"{bare}/v1/avatars"))
+            results["conversation"]["bare"].append(wrk(bare + conversation_path, auth))
+        with uvicorn_server("avatarium.server:app", env) as ours:
+            results["avatars"]["ours"].append(wrk(f"{ours}/v1/avatars"))
+            results["conversation"]["ours"].append(wrk(ours + conversation_path, auth))
+
+    print(f"{'endpoint':<42} {'bare req/s':>11} {'ours req/s':>11} {'ratio':>7} {'target':>7}")
+    for name, path, target in (
+        ("avatars", "GET /v1/avatars (anonymous)", 0.6),
+        ("conversation", "GET /v1/conversations/:id (key, limited)", 0.4),
+    ):
+        bare, ours_rps = median(results[name]["bare"]), median(results[name]["ours"])
+        print(f"{path:<42} {bare:>11.0f} {ours_rps:>11.0f} {ours_rps / bare:>6.2f}x {target:>6.1f}x")
+
+
+if __name__ == "__main__":
+    main()
