@@ -64,9 +64,15 @@ async def _token_principal(request: Request, state: AppState, session: AsyncSess
     return await auth.resolve(session, state.signer, token) if token else None
 
 
-async def public_caller(request: Request, state: StateDep, session: SessionDep) -> Principal | None:
-    """No credentials needed; a valid token attributes the request, an invalid one is ignored."""
-    caller = await _token_principal(request, state, session)
+async def public_caller(request: Request, state: StateDep) -> Principal | None:
+    """No credentials needed; a valid token attributes the request, an invalid one is ignored.
+
+    Public endpoints mostly serve presets, so a database session is opened only for a token.
+    """
+    caller = None
+    if auth.bearer_token(request.headers.get("authorization")):
+        async with state.sessions.begin() as session:
+            caller = await _token_principal(request, state, session)
     await enforce_rate_limit(request, state, caller)
     return caller
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium.auth import keys
@@ -46,26 +46,38 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+# Every authenticated request runs this: built once, and read as plain rows rather than ORM objects.
+_KEY_LOOKUP = (
+    select(
+        ApiKey.id,
+        ApiKey.key_hash,
+        ApiKey.mode,
+        ApiKey.revoked_at,
+        ApiKey.expires_at,
+        ApiKey.last_used_at,
+        User.id.label("user_id"),
+        User.tier,
+        User.rate_limit,
+    )
+    .join(User, User.id == ApiKey.user_id)
+    .where(ApiKey.key_hash == bindparam("digest"))
+)
+_TOUCH_KEY = update(ApiKey).where(ApiKey.id == bindparam("key_id")).values(last_used_at=bindparam("now"))
+
+
 async def from_api_key(session: AsyncSession, token: str) -> Principal | None:
     if not keys.is_well_formed(token):
         return None
     digest = keys.hash_key(token)
-    row = (
-        await session.execute(
-            select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.key_hash == digest)
-        )
-    ).first()
-    if row is None:
+    row = (await session.execute(_KEY_LOOKUP, {"digest": digest})).first()
+    if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
         return None
-    key, user = row
     now = utcnow()
-    if not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
+    if row.expires_at is not None and row.expires_at <= now:
         return None
-    if key.expires_at is not None and key.expires_at <= now:
-        return None
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
-    return Principal(user.id, user.tier, user.rate_limit, "api_key", key_mode=key.mode)
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        await session.execute(_TOUCH_KEY.execution_options(synchronize_session=False), {"key_id": row.id, "now": now})
+    return Principal(row.user_id, row.tier, row.rate_limit, "api_key", key_mode=row.mode)
 
 
 async def from_user_id(

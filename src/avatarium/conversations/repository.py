@@ -17,6 +17,23 @@ async def get_for(session: AsyncSession, user_id: uuid.UUID, conversation_id: uu
     return conversation
 
 
+async def get_with_messages(
+    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID
+) -> tuple[Conversation | None, list[Message]]:
+    """The account's conversation and its messages in order, in one round trip."""
+    rows = (
+        await session.execute(
+            select(Conversation, Message)
+            .outerjoin(Message, Message.conversation_id == Conversation.id)
+            .where(Conversation.id == conversation_id, Conversation.user_id == user_id)
+            .order_by(Message.seq)
+        )
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [message for _, message in rows if message is not None]
+
+
 async def messages(session: AsyncSession, conversation_id: uuid.UUID) -> list[Message]:
     rows = await session.scalars(
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.seq)

@@ -66,8 +66,7 @@ async def list_conversations(
 
 @router.get("/{conversation_id}", summary="Get conversation & messages")
 async def get(request: Request, session: SessionDep, caller: ApiCaller, conversation_id: str) -> JSONResponse:
-    conversation = await service.get(session, caller, conversation_id)
-    messages = await repository.messages(session, conversation.id)
+    conversation, messages = await service.get_with_messages(session, caller, conversation_id)
     return ok(request, {**conversation_out(conversation), "messages": [message_out(m) for m in messages]})
 
 
@@ -94,9 +93,8 @@ async def send_message(
     content = body.content.strip()
     if not content:
         raise bad_request("content must not be blank", "content", "too_short")
-    conversation = await service.get(session, caller, conversation_id)
+    conversation, history = await service.get_with_messages(session, caller, conversation_id)
     service.require_active(conversation)
-    history = await repository.messages(session, conversation.id)
     user = service.new_user_message(conversation, content)
     stream = await chat.start(
         state.providers,

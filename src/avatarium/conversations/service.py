@@ -38,12 +38,22 @@ def _parse_id(conversation_id: str) -> uuid.UUID:
         raise not_found("Conversation") from None
 
 
-async def get(session: AsyncSession, caller: Principal, conversation_id: str) -> Conversation:
-    """The caller's conversation; another account's is indistinguishable from a missing one."""
-    conversation = await repository.get_for(session, caller.user_id, _parse_id(conversation_id))
+def _visible(caller: Principal, conversation: Conversation | None) -> Conversation:
+    """Another account's conversation is indistinguishable from a missing one."""
     if conversation is None or (caller.conversation_id is not None and caller.conversation_id != conversation.id):
         raise not_found("Conversation")
     return conversation
+
+
+async def get(session: AsyncSession, caller: Principal, conversation_id: str) -> Conversation:
+    return _visible(caller, await repository.get_for(session, caller.user_id, _parse_id(conversation_id)))
+
+
+async def get_with_messages(
+    session: AsyncSession, caller: Principal, conversation_id: str
+) -> tuple[Conversation, list[Message]]:
+    conversation, messages = await repository.get_with_messages(session, caller.user_id, _parse_id(conversation_id))
+    return _visible(caller, conversation), messages
 
 
 def require_active(conversation: Conversation) -> None:

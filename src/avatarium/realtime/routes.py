@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketState
 
 from avatarium.auth import principal as auth
 from avatarium.auth.principal import Principal
-from avatarium.conversations import repository, service
+from avatarium.conversations import service
 from avatarium.conversations.schemas import conversation_out, message_out
 from avatarium.db.models import Conversation
 from avatarium.errors import ApiError, validation_error
@@ -52,11 +52,10 @@ async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> tup
         return None
     async with state.sessions() as session:
         try:
-            conversation = await service.get(session, caller, conversation_id)
+            conversation, messages = await service.get_with_messages(session, caller, conversation_id)
         except ApiError:
             await socket.close(CLOSE_NOT_FOUND, "conversation not found")
             return None
-        messages = await repository.messages(session, conversation.id)
     if conversation.status != "active":
         await socket.close(CLOSE_ENDED, "conversation ended")
         return None
