@@ -20,6 +20,7 @@ from avatarium.config import Settings
 from avatarium.conversations.routes import router as conversations_router
 from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.health.routes import router as health_router
+from avatarium.idempotency import IdempotencyMiddleware
 from avatarium.middleware import ApiMiddleware
 from avatarium.personas.routes import router as personas_router
 from avatarium.presets.catalog import Catalog
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(v1)
     metrics.install(app)
 
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(ApiMiddleware)
     if settings.cors_origins:
         app.add_middleware(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from avatarium import idempotency
 from avatarium.auth import principal as auth
 from avatarium.auth.principal import Principal
 from avatarium.errors import ApiError, unauthorized
@@ -61,7 +62,10 @@ async def enforce_rate_limit(request: Request, state: AppState, caller: Principa
 
 async def _token_principal(request: Request, state: AppState, session: AsyncSession) -> Principal | None:
     token = auth.bearer_token(request.headers.get("authorization"))
-    return await auth.resolve(session, state.signer, token) if token else None
+    caller = await auth.resolve(session, state.signer, token) if token else None
+    if caller is not None:
+        await auth.touch_key(state.sessions, caller)
+    return caller
 
 
 async def public_caller(request: Request, state: StateDep) -> Principal | None:
@@ -74,6 +78,8 @@ async def public_caller(request: Request, state: StateDep) -> Principal | None:
         async with state.sessions.begin() as session:
             caller = await _token_principal(request, state, session)
     await enforce_rate_limit(request, state, caller)
+    if caller is not None:
+        await idempotency.claim(request, state, caller.user_id)
     return caller
 
 
@@ -83,6 +89,7 @@ async def api_caller(request: Request, state: StateDep, session: SessionDep) -> 
     if caller is None:
         raise unauthorized()
     await enforce_rate_limit(request, state, caller)
+    await idempotency.claim(request, state, caller.user_id)
     return caller
 
 
@@ -94,6 +101,7 @@ async def jwt_caller(request: Request, state: StateDep, session: SessionDep) -> 
     if caller.kind != "jwt":
         raise unauthorized("This endpoint requires a user JWT from /v1/auth/login, not an API key")
     await enforce_rate_limit(request, state, caller)
+    await idempotency.claim(request, state, caller.user_id)
     return caller
 
 

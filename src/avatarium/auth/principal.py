@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from avatarium.auth import keys
 from avatarium.auth.tokens import TokenSigner
@@ -30,6 +30,8 @@ class Principal:
     kind: Kind
     key_mode: str | None = None
     conversation_id: uuid.UUID | None = None
+    key_id: uuid.UUID | None = None
+    key_needs_touch: bool = False  # lastUsedAt is older than LAST_USED_RESOLUTION
 
     @property
     def local_only(self) -> bool:
@@ -75,9 +77,20 @@ async def from_api_key(session: AsyncSession, token: str) -> Principal | None:
     now = utcnow()
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        await session.execute(_TOUCH_KEY.execution_options(synchronize_session=False), {"key_id": row.id, "now": now})
-    return Principal(row.user_id, row.tier, row.rate_limit, "api_key", key_mode=row.mode)
+    stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+    return Principal(
+        row.user_id, row.tier, row.rate_limit, "api_key", key_mode=row.mode, key_id=row.id, key_needs_touch=stale
+    )
+
+
+async def touch_key(sessions: async_sessionmaker[AsyncSession], caller: Principal) -> None:
+    """Record lastUsedAt in a short transaction of its own, so the request never holds a write lock for it."""
+    if caller.key_id is None or not caller.key_needs_touch:
+        return
+    async with sessions.begin() as session:
+        await session.execute(
+            _TOUCH_KEY.execution_options(synchronize_session=False), {"key_id": caller.key_id, "now": utcnow()}
+        )
 
 
 async def from_user_id(

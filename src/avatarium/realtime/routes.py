@@ -29,14 +29,18 @@ CLOSE_AUTH, CLOSE_NOT_FOUND, CLOSE_ENDED, CLOSE_RATE_LIMITED = 4401, 4404, 4409,
 
 
 async def _authenticate(socket: WebSocket, state: AppState) -> Principal | None:
-    async with state.sessions.begin() as session:
-        token = auth.bearer_token(socket.headers.get("authorization"))
+    token = auth.bearer_token(socket.headers.get("authorization"))
+    query_token = socket.query_params.get("token")
+    async with state.sessions() as session:
         if token:
-            return await auth.resolve(session, state.signer, token)
-        query_token = socket.query_params.get("token")
-        if query_token:
-            return await auth.resolve_client_token(session, state.signer, query_token)
-    return None
+            caller = await auth.resolve(session, state.signer, token)
+        elif query_token:
+            caller = await auth.resolve_client_token(session, state.signer, query_token)
+        else:
+            return None
+    if caller is not None:
+        await auth.touch_key(state.sessions, caller)
+    return caller
 
 
 async def _rate_limited(state: AppState, caller: Principal) -> bool:
