@@ -28,6 +28,7 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m bench.http_throughput
 	$(BIN)/python -m bench.tts
+	$(BIN)/python -m bench.realtime
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

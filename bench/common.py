@@ -13,6 +13,8 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -23,9 +25,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    base: str
+    pid: int
+
+    def rss_bytes(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+
 @contextmanager
-def uvicorn_server(app: str, env: dict[str, str], ready_path: str = "/health") -> Iterator[str]:
-    """`uvicorn APP` in its own process with production-like settings; yields its base URL."""
+def uvicorn_process(app: str, env: dict[str, str], ready_path: str = "/health") -> Iterator[Served]:
+    """`uvicorn APP` in its own process with production-like settings."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"]
@@ -42,13 +56,20 @@ def uvicorn_server(app: str, env: dict[str, str], ready_path: str = "/health") -
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"{app} did not start")
             time.sleep(0.1)
-        yield base
+        yield Served(base, process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def uvicorn_server(app: str, env: dict[str, str], ready_path: str = "/health") -> Iterator[str]:
+    """The same, yielding only its base URL."""
+    with uvicorn_process(app, env, ready_path) as served:
+        yield served.base
 
 
 def wrk(url: str, headers: dict[str, str] | None = None, seconds: int = 6, connections: int = 16) -> float:

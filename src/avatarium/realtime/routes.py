@@ -172,7 +172,7 @@ async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
         finally:
             await connection.interrupt()
             await _drain(forwarder, queue)
-    with contextlib.suppress(RuntimeError):
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the client may have gone already
         await socket.close(1000)
 
 
