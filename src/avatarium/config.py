@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     client_token_ttl_seconds: int = 15 * 60
     log_level: str = "info"
 
+    provider_deadline_seconds: float = 60.0
+    provider_retries: int = 2
+    fallback_models: list[str] = Field(default_factory=list)  # tried in order when a model's provider fails
+
     local_llm_threads: int = 2
     local_llm_context: int = 2048
     local_llm_max_tokens: int = 256

@@ -65,3 +65,15 @@ def shift(spans: Sequence[VisemeSpan], offset_ms: int) -> list[VisemeSpan]:
 def normalise(spans: Sequence[VisemeSpan], duration_ms: int) -> list[VisemeSpan]:
     """Join timelines of consecutive pieces into one contiguous timeline from 0 to `duration_ms`."""
     return _merge([(s.viseme, s.start_ms) for s in spans if s.start_ms < duration_ms], duration_ms)
+
+
+def from_characters(
+    characters: Sequence[str], starts_s: Sequence[float], ends_s: Sequence[float], duration_ms: int
+) -> list[VisemeSpan]:
+    """Visemes from a vendor's per-character timing (ElevenLabs' alignment): letters at their real times."""
+    spans = []
+    for char, start, _end in zip(characters, starts_s, ends_s, strict=False):
+        lower = char.lower()
+        viseme = LETTER_VISEMES.get(lower, "viseme_E" if lower.isalpha() else "viseme_sil")
+        spans.append((viseme, min(duration_ms, round(start * 1000))))
+    return _merge(spans, duration_ms)

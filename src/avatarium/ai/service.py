@@ -2,28 +2,44 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from avatarium.providers.base import ChatEvent, ChatMessage, ChatRequest, Finish
+from avatarium.errors import ApiError
+from avatarium.providers.base import ChatEvent, ChatMessage, ChatRequest, Finish, ProviderError
 from avatarium.providers.registry import Providers
+
+log = logging.getLogger("avatarium.chat")
 
 
 @dataclass
 class ChatStream:
-    """A started chat: the provider that serves it and its remaining events."""
+    """A started chat: the provider that serves it, its remaining events, and the text they carried so far."""
 
     provider: str
     model: str
     events: AsyncGenerator[ChatEvent, None]  # close it (contextlib.aclosing) when stopping early
+    received: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "".join(self.received).strip()
 
 
-async def _prepend(first: ChatEvent, rest: AsyncGenerator[ChatEvent, None]) -> AsyncGenerator[ChatEvent, None]:
+async def _prepend(
+    first: ChatEvent, rest: AsyncGenerator[ChatEvent, None], received: list[str]
+) -> AsyncGenerator[ChatEvent, None]:
     async with aclosing(rest):
-        yield first
-        async for item in rest:
+        item = first
+        while True:
+            if isinstance(item, str):
+                received.append(item)
             yield item
+            try:
+                item = await rest.__anext__()
+            except StopAsyncIteration:
+                return
 
 
 async def start(
@@ -35,11 +51,31 @@ async def start(
     temperature: float | None = None,
     max_tokens: int | None = None,
 ) -> ChatStream:
-    """Start the chat and wait for its first event, so that a provider failure raises here."""
-    provider, name = providers.llm_for(model_id, local_only)
-    events = provider.stream(ChatRequest(name, messages, temperature, max_tokens))
-    first = await events.__anext__()
-    return ChatStream(provider.id, f"{provider.id}/{name}", _prepend(first, events))
+    """Start the chat and wait for its first event, so that a provider failure raises here.
+
+    If the provider fails before producing anything, the configured fallbacks are tried in order.
+    """
+    chain = providers.chain(model_id)
+    for position, candidate in enumerate(chain):
+        last = position == len(chain) - 1
+        try:
+            provider, name = providers.llm_for(candidate, local_only)
+        except ApiError:
+            if last:
+                raise
+            continue
+        events = provider.stream(ChatRequest(name, messages, temperature, max_tokens))
+        try:
+            first = await events.__anext__()
+        except ProviderError as exc:
+            await events.aclose()
+            if last or exc.category in ("bad_request", "auth"):
+                raise
+            log.warning("provider %s failed (%s); falling back to %s", provider.id, exc.category, chain[position + 1])
+            continue
+        received: list[str] = []
+        return ChatStream(provider.id, f"{provider.id}/{name}", _prepend(first, events, received), received)
+    raise ApiError(503, "No configured provider could serve this model")
 
 
 async def collect(stream: ChatStream) -> tuple[str, Finish]:

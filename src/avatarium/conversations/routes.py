@@ -103,7 +103,14 @@ async def send_message(
         local_only=caller.local_only,
     )
     if not body.stream:
-        text, _ = await chat.collect(stream)
+        try:
+            text, _ = await chat.collect(stream)
+        except ProviderError:
+            if stream.text():
+                # What was generated before the provider broke is kept, marked as cut short.
+                await service.store_turn(session, conversation, user, stream.text(), interrupted=True)
+                await session.commit()
+            raise
         turn = await service.store_turn(session, conversation, user, text)
         return ok(request, await _turn_out(state, caller, conversation, turn, body.audio), status=201)
     return sse.response(_stream_turn(state, caller, conversation, user, stream, body.audio), status=201)
@@ -116,6 +123,14 @@ async def _turn_out(
     if audio:
         reply["audio"] = await _reply_audio(state, caller, conversation, turn.reply.content)
     return {"message": message_out(turn.message), "reply": reply}
+
+
+async def _store_late(
+    state: AppState, conversation: Conversation, user: Message, text: str, interrupted: bool = False
+) -> service.Turn:
+    """A write after the request's session has closed (the stream outlives it): its own unit of work."""
+    async with state.sessions.begin() as session:
+        return await service.store_turn(session, conversation, user, text, interrupted=interrupted)
 
 
 async def _stream_turn(
@@ -134,13 +149,13 @@ async def _stream_turn(
                     parts.append(item)
                     yield sse.event("delta", {"text": item})
     except ProviderError as exc:
+        if stream.text():
+            await _store_late(state, conversation, user, stream.text(), interrupted=True)
         error = provider_error(exc)
         yield sse.event("error", {"error": {"code": error.code, "message": error.message}})
         return
-    # The request's session has closed by now: this late write gets its own unit of work.
     try:
-        async with state.sessions.begin() as session:
-            turn = await service.store_turn(session, conversation, user, "".join(parts).strip())
+        turn = await _store_late(state, conversation, user, "".join(parts).strip())
     except ApiError as exc:
         yield sse.event("error", {"error": {"code": exc.code, "message": exc.message}})
         return

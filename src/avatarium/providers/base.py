@@ -24,7 +24,7 @@ class ProviderError(Exception):
     def http_status(self) -> int:
         if self.category == "timeout":
             return 504
-        if self.category in ("unavailable", "not_configured"):
+        if self.category in ("unavailable", "not_configured", "rate_limit"):
             return 503
         return 502
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+import httpx
+
 from avatarium.errors import ApiError, bad_request
 from avatarium.providers.base import LLMProvider, TTSProvider, VoiceInfo
 
@@ -58,9 +60,17 @@ def _load_catalogue() -> list[ProviderEntry]:
 class Providers:
     """Looks up the provider for a model or voice id, honouring configuration and test keys."""
 
-    def __init__(self, llms: Mapping[str, LLMProvider], tts: Mapping[str, TTSProvider]) -> None:
+    def __init__(
+        self,
+        llms: Mapping[str, LLMProvider],
+        tts: Mapping[str, TTSProvider],
+        fallbacks: list[str] | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.llms = dict(llms)
         self.tts = dict(tts)
+        self.fallbacks = list(fallbacks or [])
+        self._http = http
         self.catalogue = _load_catalogue()
         self._models = {m.id: m for p in self.catalogue for m in p.models}
 
@@ -79,6 +89,10 @@ class Providers:
         if model_id not in self._models:
             raise bad_request(f"Unknown {field} '{model_id}'; see GET /v1/models", field, "unknown")
         return model_id
+
+    def chain(self, model_id: str) -> list[str]:
+        """The model asked for, then the configured fallbacks, each once."""
+        return list(dict.fromkeys([model_id, *self.fallbacks]))
 
     def llm_for(self, model_id: str, local_only: bool) -> tuple[LLMProvider, str]:
         """The provider and its own model name; test keys always get the embedded model."""
@@ -137,3 +151,5 @@ class Providers:
             await llm.close()
         for tts in self.tts.values():
             await tts.close()
+        if self._http is not None:
+            await self._http.aclose()

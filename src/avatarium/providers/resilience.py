@@ -1,0 +1,162 @@
+"""Calling vendors safely: timeouts, a total deadline, retries with jittered backoff, a circuit breaker.
+
+Retries happen only before any output was produced (a stream is never restarted
+halfway, which would duplicate text), only on 429, 5xx and connection failures,
+and they honour `Retry-After`. SDK-level retries are not used, so there is never a
+retry inside a retry. Every failure leaves here as one `ProviderError`, whose
+message is ours: vendor bodies are logged by status only and never passed on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+
+from avatarium.providers.base import ErrorCategory, ProviderError
+
+log = logging.getLogger("avatarium.providers")
+
+RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
+
+
+@dataclass
+class Policy:
+    deadline: float = 60.0  # seconds for the whole call, retries included
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 2
+    backoff: float = 0.25
+    max_retry_after: float = 10.0
+
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+
+
+@dataclass
+class CircuitBreaker:
+    """Opens after `threshold` consecutive failures; lets one trial call through after `cooldown`."""
+
+    threshold: int = 5
+    cooldown: float = 30.0
+    failures: int = 0
+    opened_at: float | None = field(default=None)
+
+    def allow(self) -> bool:
+        if self.opened_at is None:
+            return True
+        return time.monotonic() - self.opened_at >= self.cooldown
+
+    def success(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+
+    def failure(self) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.opened_at = time.monotonic()
+
+
+def category_of(status: int) -> ErrorCategory:
+    if status in (401, 403):
+        return "auth"
+    if status == 429:
+        return "rate_limit"
+    if status in (408, 504):
+        return "timeout"
+    if status >= 500:
+        return "unavailable"
+    return "bad_request"
+
+
+def _retry_after(response: httpx.Response | None, cap: float) -> float | None:
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    try:
+        return min(cap, max(0.0, float(value))) if value is not None else None
+    except ValueError:
+        return None
+
+
+class VendorCall:
+    """One provider's HTTP calls under a policy and a breaker."""
+
+    def __init__(self, provider: str, client: httpx.AsyncClient, policy: Policy | None = None) -> None:
+        self.provider = provider
+        self.client = client
+        self.policy = policy or Policy()
+        self.breaker = CircuitBreaker()
+
+    def error(self, category: ErrorCategory, message: str) -> ProviderError:
+        return ProviderError(self.provider, category, message)
+
+    @asynccontextmanager
+    async def stream(self, method: str, url: str, **kwargs: object) -> AsyncIterator[httpx.Response]:
+        """An open, successful (2xx) streaming response, after retries; raises ProviderError otherwise."""
+        deadline = time.monotonic() + self.policy.deadline
+        response = await self._open(method, url, deadline, kwargs)
+        try:
+            async with asyncio.timeout(self._remaining(deadline)):
+                yield response
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise self.error("timeout", "the response stalled") from exc
+        except httpx.TransportError as exc:
+            self.breaker.failure()
+            raise self.error("unavailable", "the connection broke mid-response") from exc
+        finally:
+            await response.aclose()
+
+    async def request(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+        """A complete successful response body."""
+        async with self.stream(method, url, **kwargs) as response:
+            await response.aread()
+            return response
+
+    def _remaining(self, deadline: float) -> float:
+        return max(0.01, deadline - time.monotonic())
+
+    async def _open(self, method: str, url: str, deadline: float, kwargs: dict[str, object]) -> httpx.Response:
+        attempt = 0
+        while True:
+            if not self.breaker.allow():
+                raise self.error("unavailable", "the circuit breaker is open after repeated failures")
+            started = time.monotonic()
+            response: httpx.Response | None = None
+            category: ErrorCategory
+            try:
+                async with asyncio.timeout(self._remaining(deadline)):
+                    request = self.client.build_request(method, url, timeout=self.policy.timeout(), **kwargs)  # type: ignore[arg-type]
+                    response = await self.client.send(request, stream=True)
+                if response.status_code < 400:
+                    self.breaker.success()
+                    log.info("provider=%s status=%s latency_ms=%.0f", self.provider, response.status_code,
+                             (time.monotonic() - started) * 1000)  # fmt: skip
+                    return response
+                await response.aclose()
+                category = category_of(response.status_code)
+                log.warning("provider=%s status=%s category=%s", self.provider, response.status_code, category)
+                retryable = response.status_code in RETRYABLE_STATUS
+            except (TimeoutError, httpx.TimeoutException):
+                category, retryable = "timeout", True
+                log.warning(
+                    "provider=%s category=timeout latency_ms=%.0f", self.provider, (time.monotonic() - started) * 1000
+                )
+            except httpx.TransportError:
+                category, retryable = "unavailable", True
+                log.warning("provider=%s category=unavailable (connection failed)", self.provider)
+            if category in ("unavailable", "timeout", "rate_limit"):
+                self.breaker.failure()
+            wait = _retry_after(response, self.policy.max_retry_after)
+            if wait is None:
+                wait = random.uniform(0, self.policy.backoff * 2**attempt)  # noqa: S311 - jitter, not security
+            if not retryable or attempt >= self.policy.retries or time.monotonic() + wait >= deadline:
+                raise self.error(category, "the request failed")
+            attempt += 1
+            await asyncio.sleep(wait)
