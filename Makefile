@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.http_throughput
 	$(BIN)/python -m bench.tts
 	$(BIN)/python -m bench.realtime
+	$(BIN)/python -m bench.vendors
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from avatarium.app import create_app
 from avatarium.config import Settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per vendor call is ours, with its latency
 app = create_app(Settings())
 
 

@@ -1,0 +1,118 @@
+"""Latency we add in front of a cloud vendor: time to first token and to first audio through our API,
+against a local zero-latency fake of the vendor, next to the fake's own times in the same run.
+
+    python -m bench.vendors
+
+Target: ≤ 15 ms added at p50, ≤ 40 ms at p99.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from tests.fakes import vendors
+
+from avatarium.accounts import service as accounts
+from avatarium.apikeys import service as apikeys
+from avatarium.config import Settings
+from avatarium.db.engine import make_engine, make_sessionmaker
+from avatarium.db.migrate import upgrade
+from bench.common import percentile, uvicorn_server
+
+SAMPLES = 100
+CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
+
+
+async def _key(settings: Settings) -> str:
+    engine = make_engine(settings.resolved_database_url)
+    async with make_sessionmaker(engine).begin() as session:
+        user = await accounts.create_user(session, "vendors@example.com", "bench password", "enterprise", 10**9)
+        _key, secret = await apikeys.create(session, user.id, "bench", "live", None)
+    await engine.dispose()
+    return secret
+
+
+async def _first_chunk(client: httpx.AsyncClient, url: str, marker: bytes, **kwargs: object) -> float:
+    started = time.perf_counter()
+    async with client.stream("POST", url, **kwargs) as response:  # type: ignore[arg-type]
+        async for chunk in response.aiter_bytes():
+            if marker in chunk:
+                return time.perf_counter() - started
+    raise RuntimeError(f"no {marker!r} from {url}")
+
+
+async def _whole(client: httpx.AsyncClient, url: str, **kwargs: object) -> float:
+    started = time.perf_counter()
+    response = await client.post(url, **kwargs)  # type: ignore[arg-type]
+    response.raise_for_status()
+    return time.perf_counter() - started
+
+
+async def _pairs(
+    direct: Callable[[], Awaitable[float]], ours: Callable[[], Awaitable[float]]
+) -> tuple[list[float], list[float]]:
+    raw, api = [], []
+    for _ in range(5):
+        await direct()
+        await ours()
+    for _ in range(SAMPLES):
+        raw.append(await direct())
+        api.append(await ours())
+    return raw, api
+
+
+def _row(name: str, raw: list[float], api: list[float]) -> str:
+    p50 = (percentile(api, 50) - percentile(raw, 50)) * 1000
+    p99 = (percentile(api, 99) - percentile(raw, 99)) * 1000
+    return (
+        f"{name:<32} vendor p50 {percentile(raw, 50) * 1000:6.1f} ms  ours p50 {percentile(api, 50) * 1000:6.1f} ms"
+        f"  added p50 {p50:5.1f} ms (≤ 15)  added p99 {p99:5.1f} ms (≤ 40)"
+    )
+
+
+async def _measure(fake: str, ours: str, headers: dict[str, str]) -> None:
+    openai = {
+        "json": {**CHAT, "model": "gpt-4o-mini"},
+        "headers": {"Authorization": f"Bearer {vendors.KEYS['openai']}"},
+    }
+    speak = {"model": "aura-2-thalia-en", "encoding": "linear16", "sample_rate": 24000, "container": "none"}
+    deepgram = {"params": speak, "headers": {"Authorization": f"Token {vendors.KEYS['deepgram']}"}}
+    text = {"text": "Hello there."}
+    async with httpx.AsyncClient(timeout=30) as client:
+        ttft = await _pairs(
+            lambda: _first_chunk(client, f"{fake}/v1/chat/completions", b'"content"', **openai),
+            lambda: _first_chunk(client, f"{ours}/v1/ai/chat", b"event: delta", json=CHAT, headers=headers),
+        )
+        ttfa = await _pairs(
+            lambda: _whole(client, f"{fake}/v1/speak", json=text, **deepgram),
+            lambda: _whole(client, f"{ours}/v1/tts/deepgram", json=text, headers=headers),
+        )
+    print(_row("time to first token (OpenAI)", *ttft))
+    print(_row("time to first audio (Deepgram)", *ttfa))
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
+    settings = Settings(data_dir=workdir)
+    upgrade(settings.resolved_database_url)
+    headers = {"Authorization": f"Bearer {asyncio.run(_key(settings))}"}
+    with uvicorn_server("tests.fakes.vendors:app", {}, ready_path="/") as fake:
+        env = {
+            "AVATARIUM_DATA_DIR": str(workdir),
+            "AVATARIUM_LOG_LEVEL": "warning",
+            "OPENAI_API_KEY": vendors.KEYS["openai"],
+            "DEEPGRAM_API_KEY": vendors.KEYS["deepgram"],
+            "AVATARIUM_OPENAI_BASE_URL": f"{fake}/v1",
+            "AVATARIUM_DEEPGRAM_BASE_URL": fake,
+        }
+        with uvicorn_server("avatarium.server:app", env) as ours:
+            asyncio.run(_measure(fake, ours, headers))
+
+
+if __name__ == "__main__":
+    main()
