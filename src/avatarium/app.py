@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,7 +60,10 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        warming = asyncio.create_task(state.providers.warm()) if settings.preload_models else None
         yield
+        if warming is not None:
+            warming.cancel()
         await state.fanout.close()
         await state.limiter.close()
         await state.providers.close()

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     trust_proxy: bool = False
     client_token_ttl_seconds: int = 15 * 60
     log_level: str = "info"
+    preload_models: bool = True  # load the embedded model and voice at start-up, in the background
 
     provider_deadline_seconds: float = 60.0
     provider_retries: int = 2

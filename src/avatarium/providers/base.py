@@ -67,6 +67,10 @@ class LLMProvider(ABC):
     @abstractmethod
     def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]: ...
 
+    async def warm(self) -> None:
+        """Load what the first request would otherwise wait for (embedded models)."""
+        return None
+
     async def close(self) -> None:
         return None
 
@@ -115,6 +119,10 @@ class TTSProvider(ABC):
 
     @abstractmethod
     async def synthesize(self, text: str, voice_id: str, speed: float = 1.0) -> Speech: ...
+
+    async def warm(self) -> None:
+        """Load what the first request would otherwise wait for (embedded voices)."""
+        return None
 
     async def close(self) -> None:
         return None

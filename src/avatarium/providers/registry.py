@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
@@ -12,6 +14,8 @@ import httpx
 
 from avatarium.errors import ApiError, bad_request
 from avatarium.providers.base import LLMProvider, TTSProvider, VoiceInfo
+
+log = logging.getLogger("avatarium.providers")
 
 DEFAULT_MODEL = "local/smollm2-135m-instruct"
 DEFAULT_VOICE = "piper-en-us-joe"
@@ -145,6 +149,14 @@ class Providers:
                 f"Unknown voiceId '{voice_id}' for {vendor}; see GET /v1/tts/voices", "voiceId", "unknown"
             )
         return voice_id
+
+    async def warm(self) -> None:
+        started = time.perf_counter()
+        for llm in self.llms.values():
+            await llm.warm()
+        for tts in self.tts.values():
+            await tts.warm()
+        log.info("providers ready in %.1f s", time.perf_counter() - started)
 
     async def close(self) -> None:
         for llm in self.llms.values():
