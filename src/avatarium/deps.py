@@ -77,6 +77,11 @@ async def public_caller(request: Request, state: StateDep) -> Principal | None:
     if auth.bearer_token(request.headers.get("authorization")):
         async with state.sessions.begin() as session:
             caller = await _token_principal(request, state, session)
+    return await _admit(request, state, caller)
+
+
+async def _admit(request: Request, state: AppState, caller: Principal | None) -> Principal | None:
+    """After authentication, in this order: the rate limit, then the Idempotency-Key claim."""
     await enforce_rate_limit(request, state, caller)
     if caller is not None:
         await idempotency.claim(request, state, caller.user_id)
@@ -88,8 +93,7 @@ async def api_caller(request: Request, state: StateDep, session: SessionDep) -> 
     caller = await _token_principal(request, state, session)
     if caller is None:
         raise unauthorized()
-    await enforce_rate_limit(request, state, caller)
-    await idempotency.claim(request, state, caller.user_id)
+    await _admit(request, state, caller)
     return caller
 
 
@@ -100,8 +104,7 @@ async def jwt_caller(request: Request, state: StateDep, session: SessionDep) -> 
         raise unauthorized()
     if caller.kind != "jwt":
         raise unauthorized("This endpoint requires a user JWT from /v1/auth/login, not an API key")
-    await enforce_rate_limit(request, state, caller)
-    await idempotency.claim(request, state, caller.user_id)
+    await _admit(request, state, caller)
     return caller
 
 

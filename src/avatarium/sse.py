@@ -13,6 +13,10 @@ def event(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
+def error_event(code: str, message: str) -> bytes:
+    return event("error", {"error": {"code": code, "message": message}})
+
+
 def response(events: AsyncIterator[bytes], status: int = 200) -> StreamingResponse:
     return StreamingResponse(
         events,

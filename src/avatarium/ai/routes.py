@@ -101,20 +101,14 @@ async def chat(request: Request, state: StateDep, caller: ApiCaller, body: ChatI
         return ok(request, _result(chat_id, stream, text, finish))
 
     async def events() -> AsyncIterator[bytes]:
-        parts: list[str] = []
-        finish = Finish("stop", 0, 0)
         try:
-            async with aclosing(stream.events) as items:
-                async for item in items:
-                    if isinstance(item, Finish):
-                        finish = item
-                    else:
-                        parts.append(item)
-                        yield sse.event("delta", {"text": item})
+            async with aclosing(stream.texts()) as texts:
+                async for text in texts:
+                    yield sse.event("delta", {"text": text})
         except ProviderError as exc:
             error = provider_error(exc)
-            yield sse.event("error", {"error": {"code": error.code, "message": error.message}})
+            yield sse.error_event(error.code, error.message)
             return
-        yield sse.event("done", _result(chat_id, stream, "".join(parts).strip(), finish))
+        yield sse.event("done", _result(chat_id, stream, stream.text(), stream.finish))
 
     return sse.response(events())

@@ -22,9 +22,20 @@ class ChatStream:
     model: str
     events: AsyncGenerator[ChatEvent, None]  # close it (contextlib.aclosing) when stopping early
     received: list[str] = field(default_factory=list)
+    finish: Finish = field(default_factory=lambda: Finish("stop", 0, 0))
 
     def text(self) -> str:
+        """The reply so far (all of it, once `texts()` has run to the end)."""
         return "".join(self.received).strip()
+
+    async def texts(self) -> AsyncGenerator[str, None]:
+        """The text deltas; the closing `Finish` is kept in `finish`. Closes the provider's stream on exit."""
+        async with aclosing(self.events) as events:
+            async for item in events:
+                if isinstance(item, Finish):
+                    self.finish = item
+                else:
+                    yield item
 
 
 async def _prepend(
@@ -79,12 +90,7 @@ async def start(
 
 
 async def collect(stream: ChatStream) -> tuple[str, Finish]:
-    parts: list[str] = []
-    finish = Finish("stop", 0, 0)
-    async with aclosing(stream.events) as items:
-        async for item in items:
-            if isinstance(item, Finish):
-                finish = item
-            else:
-                parts.append(item)
-    return "".join(parts).strip(), finish
+    async with aclosing(stream.texts()) as texts:
+        async for _ in texts:
+            pass
+    return stream.text(), stream.finish

@@ -17,7 +17,7 @@ from avatarium.deps import ApiCaller, SessionDep, StateDep
 from avatarium.envelope import iso, public_base
 from avatarium.errors import ApiError, bad_request, provider_error
 from avatarium.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
-from avatarium.providers.base import Finish, ProviderError
+from avatarium.providers.base import ProviderError
 from avatarium.responses import ok
 from avatarium.state import AppState
 from avatarium.tts import service as tts
@@ -141,22 +141,19 @@ async def _stream_turn(
     stream: chat.ChatStream,
     audio: bool,
 ) -> AsyncIterator[bytes]:
-    parts: list[str] = []
     try:
-        async with aclosing(stream.events) as items:
-            async for item in items:
-                if not isinstance(item, Finish):
-                    parts.append(item)
-                    yield sse.event("delta", {"text": item})
+        async with aclosing(stream.texts()) as texts:
+            async for text in texts:
+                yield sse.event("delta", {"text": text})
     except ProviderError as exc:
         if stream.text():
             await _store_late(state, conversation, user, stream.text(), interrupted=True)
         error = provider_error(exc)
-        yield sse.event("error", {"error": {"code": error.code, "message": error.message}})
+        yield sse.error_event(error.code, error.message)
         return
     try:
-        turn = await _store_late(state, conversation, user, "".join(parts).strip())
+        turn = await _store_late(state, conversation, user, stream.text())
     except ApiError as exc:
-        yield sse.event("error", {"error": {"code": exc.code, "message": exc.message}})
+        yield sse.error_event(exc.code, exc.message)
         return
     yield sse.event("done", await _turn_out(state, caller, conversation, turn, audio))

@@ -1,27 +1,16 @@
-"""What the vendors' speech providers share: key, base URL, client, the voice list, estimated visemes."""
+"""What the vendors' speech providers share: the voice list and estimated visemes."""
 
 from __future__ import annotations
 
-import httpx
-
 from avatarium import lipsync
 from avatarium.providers.base import Speech, TTSProvider, VoiceInfo
-from avatarium.providers.resilience import Policy, VendorCall
+from avatarium.providers.vendor import Vendor
 
 
-class VendorTTS(TTSProvider):
+class VendorTTS(Vendor, TTSProvider):
     """Subclasses set `id`, `voice_list` and implement `synthesize`."""
 
     voice_list: tuple[VoiceInfo, ...] = ()
-
-    def __init__(self, api_key: str | None, base_url: str, client: httpx.AsyncClient, policy: Policy | None = None):
-        self._key = api_key
-        self._base = base_url.rstrip("/")
-        self._call = VendorCall(self.id, client, policy)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self._key)
 
     def voices(self) -> list[VoiceInfo]:
         return list(self.voice_list)

@@ -20,7 +20,7 @@ from avatarium.db.models import Conversation, Message
 from avatarium.envelope import utcnow
 from avatarium.errors import ApiError, provider_error
 from avatarium.metrics import TTFA, TTFT
-from avatarium.providers.base import Finish, ProviderError
+from avatarium.providers.base import ProviderError
 from avatarium.state import AppState
 from avatarium.text import SentenceChunker
 from avatarium.tts import audio as audio_codec
@@ -106,10 +106,8 @@ class Turn:
         speaker = asyncio.create_task(self._speak_sentences(sentences)) if self.speak else None
         chunker = SentenceChunker()
         try:
-            async with aclosing(stream.events) as items:
-                async for item in items:
-                    if isinstance(item, Finish):
-                        continue
+            async with aclosing(stream.texts()) as texts:
+                async for item in texts:
                     if self.progress.ttft_ms is None:
                         self.progress.ttft_ms = self.progress.elapsed_ms()
                         TTFT.observe(self.progress.ttft_ms / 1000)

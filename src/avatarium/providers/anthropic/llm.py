@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-import httpx
-
 from avatarium.providers import sse
 from avatarium.providers.base import ChatEvent, ChatRequest, Finish, LLMProvider
-from avatarium.providers.resilience import Policy, VendorCall
+from avatarium.providers.vendor import Vendor
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
 
 
-class AnthropicLLM(LLMProvider):
+class AnthropicLLM(Vendor, LLMProvider):
     id = "anthropic"
-
-    def __init__(self, api_key: str | None, base_url: str, client: httpx.AsyncClient, policy: Policy | None = None):
-        self._key = api_key
-        self._url = base_url.rstrip("/") + "/v1/messages"
-        self._call = VendorCall(self.id, client, policy)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self._key)
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
@@ -41,7 +30,7 @@ class AnthropicLLM(LLMProvider):
             body["temperature"] = min(request.temperature, 1.0)
         headers = {"x-api-key": self._key or "", "anthropic-version": API_VERSION}
         reason, input_tokens, output_tokens = "stop", 0, 0
-        async with self._call.stream("POST", self._url, json=body, headers=headers) as response:
+        async with self._call.stream("POST", self._base + "/v1/messages", json=body, headers=headers) as response:
             async for name, data in sse.events(response):
                 event = sse.parse(self.id, data)
                 kind = event.get("type", name)

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-import httpx
-
 from avatarium.providers import sse
 from avatarium.providers.base import ChatEvent, ChatRequest, Finish, LLMProvider
-from avatarium.providers.resilience import Policy, VendorCall
+from avatarium.providers.vendor import Vendor
 
 _FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter"}
 
 
-class GeminiLLM(LLMProvider):
+class GeminiLLM(Vendor, LLMProvider):
     id = "google"
-
-    def __init__(self, api_key: str | None, base_url: str, client: httpx.AsyncClient, policy: Policy | None = None):
-        self._key = api_key
-        self._base = base_url.rstrip("/")
-        self._call = VendorCall(self.id, client, policy)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self._key)
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")

@@ -7,27 +7,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-import httpx
-
 from avatarium.providers import sse
 from avatarium.providers.base import ChatEvent, ChatRequest, Finish, LLMProvider
-from avatarium.providers.resilience import Policy, VendorCall
+from avatarium.providers.vendor import Vendor
 
 _FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter"}
 
 
-class OpenAILLM(LLMProvider):
+class OpenAILLM(Vendor, LLMProvider):
     id = "openai"
     path = "/chat/completions"  # relative to the SDK-style base URL, which ends in /v1 for OpenAI
-
-    def __init__(self, api_key: str | None, base_url: str, client: httpx.AsyncClient, policy: Policy | None = None):
-        self._key = api_key
-        self._url = base_url.rstrip("/") + self.path
-        self._call = VendorCall(self.id, client, policy)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self._key)
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         body: dict[str, object] = {
@@ -42,7 +31,7 @@ class OpenAILLM(LLMProvider):
             body["max_completion_tokens"] = request.max_tokens
         headers = {"Authorization": f"Bearer {self._key}"}
         reason, usage = "stop", {"prompt_tokens": 0, "completion_tokens": 0}
-        async with self._call.stream("POST", self._url, json=body, headers=headers) as response:
+        async with self._call.stream("POST", self._base + self.path, json=body, headers=headers) as response:
             async for _name, data in sse.events(response):
                 if data == "[DONE]":
                     break
