@@ -12,7 +12,7 @@ from avatarium import idempotency
 from avatarium.auth import principal as auth
 from avatarium.auth.principal import Principal
 from avatarium.errors import ApiError, unauthorized
-from avatarium.ratelimit import tier_limit
+from avatarium.ratelimit import Decision, tier_limit
 from avatarium.state import AppState
 
 
@@ -47,17 +47,20 @@ def client_address(request: Request, trust_proxy: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def enforce_rate_limit(request: Request, state: AppState, caller: Principal | None) -> None:
+async def count_request(state: AppState, caller: Principal | None, address: str) -> Decision:
+    """Count one request against the caller's account, or against its address when anonymous."""
     if caller is None:
-        subject = "ip:" + client_address(request, state.settings.trust_proxy)
-        limit = state.settings.anonymous_rate_limit
-    else:
-        subject = f"user:{caller.user_id}"
-        limit = tier_limit(caller.tier, caller.rate_limit, state.settings.enterprise_rate_limit)
-    decision = await state.limiter.hit(subject, limit)
+        return await state.limiter.hit("ip:" + address, state.settings.anonymous_rate_limit)
+    limit = tier_limit(caller.tier, caller.rate_limit, state.settings.enterprise_rate_limit)
+    return await state.limiter.hit(f"user:{caller.user_id}", limit)
+
+
+async def enforce_rate_limit(request: Request, state: AppState, caller: Principal | None) -> None:
+    decision = await count_request(state, caller, client_address(request, state.settings.trust_proxy))
     request.scope.setdefault("state", {})["ratelimit_headers"] = decision.headers()
     if not decision.allowed:
-        raise ApiError(429, f"Rate limit of {limit} requests per minute exceeded", headers=decision.headers())
+        message = f"Rate limit of {decision.limit} requests per minute exceeded"
+        raise ApiError(429, message, headers=decision.headers())
 
 
 async def _token_principal(request: Request, state: AppState, session: AsyncSession) -> Principal | None:

@@ -16,8 +16,8 @@ from avatarium.auth.principal import Principal
 from avatarium.conversations import service
 from avatarium.conversations.schemas import conversation_out, message_out
 from avatarium.db.models import Conversation
+from avatarium.deps import count_request
 from avatarium.errors import ApiError, validation_error
-from avatarium.ratelimit import tier_limit
 from avatarium.realtime.protocol import ClientMessage, parse_frame
 from avatarium.realtime.turn import Turn
 from avatarium.state import AppState
@@ -44,8 +44,8 @@ async def _authenticate(socket: WebSocket, state: AppState) -> Principal | None:
 
 
 async def _rate_limited(state: AppState, caller: Principal) -> bool:
-    limit = tier_limit(caller.tier, caller.rate_limit, state.settings.enterprise_rate_limit)
-    return not (await state.limiter.hit(f"user:{caller.user_id}", limit)).allowed
+    """Each handshake and each client `message` counts as one request of the account."""
+    return not (await count_request(state, caller, "")).allowed
 
 
 async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> tuple[Principal, Conversation] | None:
