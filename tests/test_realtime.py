@@ -295,3 +295,31 @@ async def test_end_over_the_socket(rt: Client) -> None:
             await recv(ws)
     stored = (await rt.http.get(f"/v1/conversations/{conversation['id']}", headers=rt.headers)).json()["data"]
     assert stored["status"] == "ended"
+
+
+async def test_sockets_on_two_instances_share_a_conversation_through_redis(tmp_path: Path, database_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    redis_url = "redis://127.0.0.1:6379/14"
+    flush = aioredis.from_url(redis_url)
+    await flush.flushdb()
+    await flush.aclose()
+    settings = Settings(
+        data_dir=tmp_path / "shared", database_url=database_url, jwt_secret="s" * 40, redis_url=redis_url
+    )
+    with (
+        serve(create_app(settings, make_providers(ScriptedLLM()))) as one,
+        serve(create_app(settings, make_providers(ScriptedLLM()))) as two,
+    ):
+        async with httpx.AsyncClient(base_url=one) as http:
+            client = await Client(one, http, database_url).register()
+            conversation = await client.conversation()
+        url_two = two.replace("http://", "ws://") + f"/v1/conversations/{conversation['id']}/ws"
+        async with client.connect(conversation) as first, connect(url_two, additional_headers=client.headers) as second:
+            await recv(first)
+            await recv(second)
+            await first.send(json.dumps({"type": "message", "content": "Hello across instances"}))
+            a = await until(first, "reply.done")
+            b = await until(second, "reply.done")
+    assert a[-1]["message"]["id"] == b[-1]["message"]["id"]
+    assert [e["type"] for e in a] == [e["type"] for e in b]

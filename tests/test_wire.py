@@ -123,3 +123,35 @@ async def test_openapi_and_metrics_are_served(client: httpx.AsyncClient) -> None
     await client.get("/v1/avatars")
     metrics = await client.get("/metrics")
     assert "avatarium_http_requests_total" in metrics.text
+
+
+async def test_health_is_503_when_a_dependency_is_down(tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from avatarium.app import create_app
+    from avatarium.config import Settings
+    from tests.conftest import make_providers
+
+    settings = Settings(data_dir=tmp_path, database_url=database_url, redis_url="redis://127.0.0.1:1/0")
+    app = create_app(settings, make_providers())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        response = await http.get("/health")
+    await app.state.avatarium.engine.dispose()
+    body = response.json()
+    assert response.status_code == 503
+    assert body["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert body["data"]["checks"] == {"database": "ok", "redis": "down"}
+
+
+async def test_cors_allows_configured_origins(tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from avatarium.app import create_app
+    from avatarium.config import Settings
+    from tests.conftest import make_providers
+
+    settings = Settings(data_dir=tmp_path, database_url=database_url, cors_origins=["https://app.example.com"])
+    app = create_app(settings, make_providers())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        allowed = await http.get("/v1/avatars", headers={"Origin": "https://app.example.com"})
+        other = await http.get("/v1/avatars", headers={"Origin": "https://evil.example.com"})
+    await app.state.avatarium.engine.dispose()
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "x-ratelimit-remaining" in allowed.headers["access-control-expose-headers"].lower()
+    assert "access-control-allow-origin" not in other.headers
