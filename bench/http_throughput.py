@@ -23,11 +23,10 @@ ROUNDS = 3
 def main() -> None:
     env, auth = bench_database("http")
     env["AVATARIUM_ANONYMOUS_RATE_LIMIT"] = str(10**9)
+    env["AVATARIUM_PRELOAD_MODELS"] = "false"  # nothing here uses the models; loading them would steal CPU
     workdir = Path(env["AVATARIUM_DATA_DIR"])
-    results: dict[str, dict[str, list[float]]] = {
-        "avatars": {"ours": [], "bare": []},
-        "conversation": {"ours": [], "bare": []},
-    }
+    names = ("avatars", "conversation", "conversation_db")
+    results: dict[str, dict[str, list[float]]] = {name: {"ours": [], "bare": []} for name in names}
 
     with uvicorn_server("avatarium.server:app", env) as ours:
         created = httpx.post(f"{ours}/v1/conversations", json={"avatarId": "ava"}, headers=auth).json()["data"]
@@ -40,20 +39,24 @@ def main() -> None:
     payload_file.write_text(json.dumps(payloads))
 
     for _ in range(ROUNDS):
-        with uvicorn_server("bench.baseline_app:app", {"BENCH_PAYLOADS": str(payload_file)}, "/v1/avatars") as bare:
+        baseline_env = {**env, "BENCH_PAYLOADS": str(payload_file)}
+        with uvicorn_server("bench.baseline_app:app", baseline_env, "/v1/avatars") as bare:
             results["avatars"]["bare"].append(wrk(f"{bare}/v1/avatars"))
             results["conversation"]["bare"].append(wrk(bare + conversation_path, auth))
+            results["conversation_db"]["bare"].append(wrk(bare + conversation_path.replace("/v1/", "/db/"), auth))
         with uvicorn_server("avatarium.server:app", env) as ours:
             results["avatars"]["ours"].append(wrk(f"{ours}/v1/avatars"))
             results["conversation"]["ours"].append(wrk(ours + conversation_path, auth))
+        results["conversation_db"]["ours"].append(results["conversation"]["ours"][-1])
 
-    print(f"{'endpoint':<42} {'bare req/s':>11} {'ours req/s':>11} {'ratio':>7} {'target':>7}")
+    print(f"{'endpoint':<58} {'bare req/s':>11} {'ours req/s':>11} {'ratio':>7} {'target':>7}")
     for name, path, target in (
-        ("avatars", "GET /v1/avatars (anonymous)", 0.6),
-        ("conversation", "GET /v1/conversations/:id (key, limited)", 0.4),
+        ("avatars", "GET /v1/avatars (anonymous)", "0.6x"),
+        ("conversation", "GET /v1/conversations/:id (key, limited)", "0.4x"),
+        ("conversation_db", "  the same, against bare Starlette doing the same queries", "-"),
     ):
         bare, ours_rps = median(results[name]["bare"]), median(results[name]["ours"])
-        print(f"{path:<42} {bare:>11.0f} {ours_rps:>11.0f} {ours_rps / bare:>6.2f}x {target:>6.1f}x")
+        print(f"{path:<58} {bare:>11.0f} {ours_rps:>11.0f} {ours_rps / bare:>6.2f}x {target:>7}")
 
 
 if __name__ == "__main__":
