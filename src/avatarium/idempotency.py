@@ -111,23 +111,27 @@ class IdempotencyMiddleware:
         streamed = False
         chunks: list[bytes] = []
 
+        def claimed() -> tuple[uuid.UUID, str] | None:
+            claim: tuple[uuid.UUID, str] | None = scope.get("state", {}).get("idempotency")
+            return claim
+
         async def capture(message: Message) -> None:
             nonlocal status, streamed
             if message["type"] == "http.response.start":
                 status = message["status"]
                 streamed = any(k == b"content-type" and b"event-stream" in v for k, v in message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+            elif message["type"] == "http.response.body" and claimed() is not None and not streamed:
+                chunks.append(message.get("body", b""))  # only what will be recorded is kept
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         finally:
-            claimed = scope.get("state", {}).get("idempotency")
-            if claimed is not None:
+            claim = claimed()
+            if claim is not None:
                 state: AppState = scope["app"].state.avatarium
                 # A stream cannot be replayed faithfully: release the key instead of recording it.
-                await _finish(state, claimed, 500 if streamed else status, b"".join(chunks))
+                await _finish(state, claim, 500 if streamed else status, b"".join(chunks))
 
 
 def replay_body(replay: Replay, request_id: str) -> dict[str, Any]:
