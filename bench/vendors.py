@@ -85,6 +85,7 @@ def main() -> None:
     with uvicorn_server("tests.fakes.vendors:app", {}, ready_path="/") as fake:
         env = {
             **base_env,
+            "AVATARIUM_PRELOAD_MODELS": "false",  # only vendors serve here; loading local models would add noise
             "OPENAI_API_KEY": vendors.KEYS["openai"],
             "DEEPGRAM_API_KEY": vendors.KEYS["deepgram"],
             "AVATARIUM_OPENAI_BASE_URL": f"{fake}/v1",
