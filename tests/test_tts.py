@@ -145,3 +145,12 @@ async def test_eight_concurrent_syntheses(client: httpx.AsyncClient, account: Ac
         _check_visemes(data["visemes"], data["durationMs"])
         with wave.open(io.BytesIO(base64.b64decode(data["audio"]))) as wav:
             assert round(wav.getnframes() * 1000 / 22050) == data["durationMs"]
+
+
+async def test_piper_visemes_come_from_its_phoneme_alignment() -> None:
+    from avatarium.presets.catalog import Catalog
+    from avatarium.providers.local.tts import PiperTTS
+
+    speech = await PiperTTS(list(Catalog.load().voices.values())).synthesize("Good morning, everyone.", VOICE)
+    assert speech.aligned  # not the estimate: the alignment extra of piper-tts is installed and used
+    assert speech.visemes[-1].end_ms == speech.duration_ms

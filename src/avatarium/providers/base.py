@@ -89,6 +89,7 @@ class Speech:
     pcm: bytes
     sample_rate: int
     visemes: list[VisemeSpan]
+    aligned: bool = False  # visemes come from the synthesiser's own timing, not an estimate
 
     @property
     def duration_ms(self) -> int:

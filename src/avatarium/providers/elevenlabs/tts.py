@@ -50,4 +50,4 @@ class ElevenLabsTTS(VendorTTS):
         duration_ms = round(len(pcm) / 2 * 1000 / RATE)
         starts = alignment.get("character_start_times_seconds", [])
         ends = alignment.get("character_end_times_seconds", [])
-        return Speech(pcm, RATE, lipsync.from_characters(characters, starts, ends, duration_ms))
+        return Speech(pcm, RATE, lipsync.from_characters(characters, starts, ends, duration_ms), aligned=True)

@@ -53,13 +53,17 @@ class PiperTTS(TTSProvider):
         pieces: list[np.ndarray] = []
         spans = []
         offset = 0
+        all_aligned = True
         for chunk in voice.synthesize(text, syn_config=config, include_alignments=True):
             audio = chunk.audio_int16_array
             if chunk.phoneme_alignments:
-                aligned = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
-                chunk_spans = lipsync.from_alignment(aligned, rate, len(audio))
+                timing = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
             else:
-                chunk_spans = lipsync.estimate(" ".join(chunk.phonemes), round(len(audio) * 1000 / rate))
+                # No alignment from this model: an estimate, the phonemes spread evenly over the audio.
+                all_aligned = False
+                share = len(audio) // max(1, len(chunk.phonemes))
+                timing = [(p, share) for p in chunk.phonemes]
+            chunk_spans = lipsync.from_alignment(timing, rate, len(audio))
             spans.extend(lipsync.shift(chunk_spans, round(offset * 1000 / rate)))
             pieces.append(audio)
             offset += len(audio)
@@ -69,7 +73,7 @@ class PiperTTS(TTSProvider):
             offset = len(pieces[0])
         pcm = np.concatenate(pieces).astype("<i2").tobytes()
         duration = round(offset * 1000 / rate)
-        return Speech(pcm, rate, lipsync.normalise(spans, duration))
+        return Speech(pcm, rate, lipsync.normalise(spans, duration), aligned=all_aligned and bool(spans))
 
     async def synthesize(self, text: str, voice_id: str, speed: float = 1.0) -> Speech:
         if voice_id not in self._presets:
