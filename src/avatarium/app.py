@@ -38,7 +38,7 @@ log = logging.getLogger("avatarium")
 
 
 def build_state(settings: Settings, providers: Providers | None = None) -> AppState:
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, settings.database_pool_size)
     catalog = Catalog.load()
     return AppState(
         settings=settings,

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     database_url: str | None = None
+    database_pool_size: int = 20
     redis_url: str | None = None
     jwt_secret: SecretStr | None = None
     jwt_audience: str = "avatarium"

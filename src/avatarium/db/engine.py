@@ -8,10 +8,18 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 20) -> AsyncEngine:
     # Sessions and connections always end their own transactions, so the pool's extra
     # rollback on every check-in is a wasted round trip (a thread hop with aiosqlite).
-    kwargs: dict[str, Any] = {"pool_pre_ping": not url.startswith("sqlite"), "pool_reset_on_return": None}
+    # The pool is sized for the concurrency of one worker: connections past `pool_size`
+    # are closed on check-in, and opening one (TLS probe, auth, pragmas) costs far more
+    # than the query it serves.
+    kwargs: dict[str, Any] = {
+        "pool_pre_ping": not url.startswith("sqlite"),
+        "pool_reset_on_return": None,
+        "pool_size": pool_size,
+        "max_overflow": pool_size,
+    }
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
     engine = create_async_engine(url, **kwargs)
