@@ -59,7 +59,8 @@ async def test_same_key_in_flight_is_409(client: httpx.AsyncClient, account: Acc
     llm.token_delay = 0.05
     headers = {**account.key_headers, "Idempotency-Key": "msg-1"}
     slow = asyncio.create_task(client.post(url, json={"content": "hello"}, headers=headers))
-    await asyncio.sleep(0.2)
+    while not llm.requests:  # the first request has claimed the key and is generating
+        await asyncio.sleep(0.01)
     concurrent = await client.post(url, json={"content": "hello"}, headers=headers)
     assert concurrent.status_code == 409
     assert (await slow).status_code == 201

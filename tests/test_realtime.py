@@ -221,9 +221,13 @@ async def test_disconnect_mid_reply_stores_the_partial_reply(rt: Client, slow_ll
         await recv(ws)
         await ws.send(json.dumps({"type": "message", "content": "talk", "audio": False}))
         await until(ws, "reply.delta")
-    await asyncio.sleep(0.5)
-    stored = (await rt.http.get(f"/v1/conversations/{conversation['id']}", headers=rt.headers)).json()["data"]
-    last = stored["messages"][-1]
+    last: dict[str, Any] = {}
+    for _ in range(100):  # the server notices the disconnect and stores the partial reply
+        stored = (await rt.http.get(f"/v1/conversations/{conversation['id']}", headers=rt.headers)).json()["data"]
+        last = stored["messages"][-1]
+        if last["role"] == "assistant" and len(stored["messages"]) == 3:
+            break
+        await asyncio.sleep(0.05)
     assert last["role"] == "assistant" and last["interrupted"] is True
     assert LONG_REPLY.startswith(last["content"]) and last["content"]
 

@@ -16,17 +16,21 @@ from avatarium.ratelimit import Decision, tier_limit
 from avatarium.state import AppState
 
 
-async def get_state(request: Request) -> AppState:
+def state_of(request: Request) -> AppState:
     state: AppState = request.app.state.avatarium
     return state
+
+
+async def get_state(request: Request) -> AppState:
+    return state_of(request)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, committed once here when the handler succeeds."""
-    async with state.sessions() as session:
+    async with state_of(request).sessions() as session:
         try:
             yield session
         except BaseException:
@@ -71,12 +75,12 @@ async def _token_principal(request: Request, state: AppState, session: AsyncSess
     return caller
 
 
-async def public_caller(request: Request, state: StateDep) -> Principal | None:
+async def public_caller(request: Request) -> Principal | None:
     """No credentials needed; a valid token attributes the request, an invalid one is ignored.
 
     Public endpoints mostly serve presets, so a database session is opened only for a token.
     """
-    caller = None
+    state, caller = state_of(request), None
     if auth.bearer_token(request.headers.get("authorization")):
         async with state.sessions.begin() as session:
             caller = await _token_principal(request, state, session)
@@ -91,8 +95,9 @@ async def _admit(request: Request, state: AppState, caller: Principal | None) ->
     return caller
 
 
-async def api_caller(request: Request, state: StateDep, session: SessionDep) -> Principal:
+async def api_caller(request: Request, session: SessionDep) -> Principal:
     """An API key or a user JWT."""
+    state = state_of(request)
     caller = await _token_principal(request, state, session)
     if caller is None:
         raise unauthorized()
@@ -100,8 +105,9 @@ async def api_caller(request: Request, state: StateDep, session: SessionDep) -> 
     return caller
 
 
-async def jwt_caller(request: Request, state: StateDep, session: SessionDep) -> Principal:
+async def jwt_caller(request: Request, session: SessionDep) -> Principal:
     """A user JWT only: API keys cannot manage accounts or keys."""
+    state = state_of(request)
     caller = await _token_principal(request, state, session)
     if caller is None:
         raise unauthorized()
