@@ -56,6 +56,12 @@ def serve(
 
     settings = Settings()
     upgrade(settings.resolved_database_url)
+    if workers > 1 and not settings.redis_url:
+        typer.echo(
+            "warning: each worker keeps its own rate-limit counts and socket fan-out; "
+            "set AVATARIUM_REDIS_URL so that they are shared",
+            err=True,
+        )
     uvicorn.run(
         "avatarium.server:app",
         host=host,
