@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from avatarium import __version__, errors, metrics
+from avatarium import __version__, errors, idempotency, metrics
 from avatarium.accounts.routes import router as accounts_router
 from avatarium.ai.routes import router as ai_router
 from avatarium.apikeys.routes import router as apikeys_router
@@ -21,7 +21,6 @@ from avatarium.config import Settings
 from avatarium.conversations.routes import router as conversations_router
 from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.health.routes import router as health_router
-from avatarium.idempotency import IdempotencyMiddleware
 from avatarium.middleware import ApiMiddleware
 from avatarium.personas.routes import router as personas_router
 from avatarium.presets.catalog import Catalog
@@ -96,7 +95,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(v1)
     metrics.install(app)
 
-    app.add_middleware(IdempotencyMiddleware)
+    idempotency.install(app)
     app.add_middleware(ApiMiddleware)
     if settings.cors_origins:
         app.add_middleware(

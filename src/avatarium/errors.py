@@ -158,14 +158,6 @@ def install(app: FastAPI) -> None:
         log.warning("provider %s failed: %s", exc.provider, exc.category)
         return error_response(request, provider_error(exc))
 
-    async def on_replay(request: Request, exc: Exception) -> JSONResponse:
-        from avatarium.idempotency import Replay, replay_body
-
-        assert isinstance(exc, Replay)
-        request_id = request_id_of(request.scope.setdefault("state", {}))
-        headers = {"Idempotent-Replayed": "true", "X-Request-Id": request_id}
-        return JSONResponse(replay_body(exc, request_id), status_code=exc.status, headers=headers)
-
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, ApiError(500, "Internal server error"))
@@ -174,7 +166,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(ProviderError, on_provider)
-    from avatarium.idempotency import Replay
-
-    app.add_exception_handler(Replay, on_replay)
     app.add_exception_handler(Exception, on_crash)

@@ -16,13 +16,14 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from avatarium.db.models import IdempotencyRecord
-from avatarium.envelope import utcnow
+from avatarium.envelope import request_id_of, utcnow
 from avatarium.errors import ApiError, bad_request
 from avatarium.state import AppState
 
@@ -134,8 +135,16 @@ class IdempotencyMiddleware:
                 await _finish(state, claim, 500 if streamed else status, b"".join(chunks))
 
 
-def replay_body(replay: Replay, request_id: str) -> dict[str, Any]:
-    """The stored body, with this request's id so that body and X-Request-Id still agree."""
-    body: dict[str, Any] = json.loads(replay.body or b"{}")
+async def _replay_response(request: Request, exc: Exception) -> JSONResponse:
+    """The stored response, with this request's id so that body and X-Request-Id still agree."""
+    assert isinstance(exc, Replay)
+    request_id = request_id_of(request.scope.setdefault("state", {}))
+    body: dict[str, Any] = json.loads(exc.body or b"{}")
     body.setdefault("meta", {})["requestId"] = request_id
-    return body
+    headers = {"Idempotent-Replayed": "true", "X-Request-Id": request_id}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Replay, _replay_response)
+    app.add_middleware(IdempotencyMiddleware)
