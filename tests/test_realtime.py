@@ -327,3 +327,11 @@ async def test_sockets_on_two_instances_share_a_conversation_through_redis(tmp_p
             b = await until(second, "reply.done")
     assert a[-1]["message"]["id"] == b[-1]["message"]["id"]
     assert [e["type"] for e in a] == [e["type"] for e in b]
+
+
+async def test_plain_http_to_the_socket_url_is_426(rt: Client) -> None:
+    conversation = await rt.conversation()
+    response = await rt.http.get(f"/v1/conversations/{conversation['id']}/ws", headers=rt.headers)
+    assert response.status_code == 426
+    assert response.json()["error"]["code"] == "UPGRADE_REQUIRED" and response.headers["Upgrade"] == "websocket"
+    assert (await rt.http.get(f"/v1/conversations/{conversation['id']}/ws")).status_code == 401

@@ -16,7 +16,7 @@ from avatarium.auth.principal import Principal
 from avatarium.conversations import service
 from avatarium.conversations.schemas import conversation_out, message_out
 from avatarium.db.models import Conversation
-from avatarium.deps import count_request
+from avatarium.deps import ApiCaller, count_request
 from avatarium.errors import ApiError, validation_error
 from avatarium.realtime.protocol import ClientMessage, parse_frame
 from avatarium.realtime.turn import Turn
@@ -152,6 +152,14 @@ class Connection:
                 continue
             if not await self.handle(frame):
                 return
+
+
+@router.get("/conversations/{conversation_id}/ws", summary="Upgrade to WebSocket (see the realtime protocol)")
+async def conversation_socket_over_http(_caller: ApiCaller, conversation_id: str) -> None:
+    """A plain HTTP request to the socket's URL: say how to connect instead of a bare 404."""
+    raise ApiError(
+        426, "Connect with a WebSocket upgrade (ws:// or wss://) to use this endpoint", headers={"Upgrade": "websocket"}
+    )
 
 
 @router.websocket("/conversations/{conversation_id}/ws")
