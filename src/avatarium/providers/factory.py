@@ -14,7 +14,7 @@ from avatarium.providers.google.llm import GeminiLLM
 from avatarium.providers.groq.llm import GroqLLM
 from avatarium.providers.groq.tts import GroqTTS
 from avatarium.providers.local.llm import LocalLLM
-from avatarium.providers.local.tts import PiperTTS
+from avatarium.providers.local.tts import LocalTTS
 from avatarium.providers.openai.llm import OpenAILLM
 from avatarium.providers.openai.tts import OpenAITTS
 from avatarium.providers.registry import Providers
@@ -55,7 +55,7 @@ def build_providers(settings: Settings, catalog: Catalog, client: httpx.AsyncCli
     }
     for provider, llm_class in CLOUD_LLMS.items():
         llms[provider] = llm_class(key(provider), settings.provider_base_url(provider), http, policy)
-    tts: dict[str, TTSProvider] = {"local": PiperTTS(list(catalog.voices.values()))}
+    tts: dict[str, TTSProvider] = {"local": LocalTTS(list(catalog.voices.values()))}
     for provider, tts_class in CLOUD_TTS.items():
         tts[provider] = tts_class(key(provider), settings.provider_base_url(provider), http, policy)
     return Providers(llms, tts, fallbacks=settings.fallback_models, http=http)
