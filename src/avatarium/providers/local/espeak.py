@@ -1,7 +1,8 @@
 """eSpeak NG through its C library (shipped by the `espeakng-loader` wheel): many languages, and phoneme
 events with sample positions, so its visemes are aligned like Piper's.
 
-The library keeps global state, so one synthesis runs at a time in the process.
+The library keeps global state (its voice, its callback), so there is one engine per process,
+shared by every caller, and one synthesis runs at a time.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class _Event(ctypes.Structure):
 _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
 
 
-class EspeakEngine:
+class _Espeak:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._lib: Any = None
@@ -95,3 +96,18 @@ class EspeakEngine:
         lead = marks[0][1] if marks else samples
         spans = lipsync.from_alignment([(" ", lead), *timing], rate, samples)
         return Speech(pcm, rate, spans, aligned=bool(marks))
+
+
+_shared: _Espeak | None = None
+_shared_lock = threading.Lock()
+
+
+class EspeakEngine:
+    """A handle on the process's one eSpeak NG engine."""
+
+    def synthesize(self, text: str, voice: str, speed: float) -> Speech:
+        global _shared
+        with _shared_lock:
+            if _shared is None:
+                _shared = _Espeak()
+        return _shared.synthesize(text, voice, speed)
