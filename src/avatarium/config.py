@@ -9,7 +9,6 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_BODY_BYTES = 1024 * 1024
-PROVIDER_IDS = ("local", "openai", "anthropic", "google", "xai", "groq", "elevenlabs", "deepgram")
 
 
 def _vendor_key(variable: str) -> SecretStr | None:

@@ -117,6 +117,5 @@ async def jwt_caller(request: Request, session: SessionDep) -> Principal:
     return caller
 
 
-PublicCaller = Annotated[Principal | None, Depends(public_caller)]
 ApiCaller = Annotated[Principal, Depends(api_caller)]
 JwtCaller = Annotated[Principal, Depends(jwt_caller)]

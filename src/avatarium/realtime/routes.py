@@ -48,8 +48,13 @@ async def _rate_limited(state: AppState, caller: Principal) -> bool:
     return not (await count_request(state, caller, "")).allowed
 
 
-async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> tuple[Principal, Conversation] | None:
-    """Authenticate and find the conversation, closing with the contract's code on failure."""
+async def _open(
+    socket: WebSocket, state: AppState, conversation_id: str
+) -> tuple[Principal, Conversation, dict[str, Any]] | None:
+    """Authenticate and find the conversation, closing with the contract's code on failure.
+
+    Returns the caller, the conversation and the `ready` event to send once subscribed.
+    """
     caller = await _authenticate(socket, state)
     if caller is None:
         await socket.close(CLOSE_AUTH, "unauthorized")
@@ -66,13 +71,11 @@ async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> tup
     if await _rate_limited(state, caller):
         await socket.close(CLOSE_RATE_LIMITED, "rate limited")
         return None
-    await socket.send_json(
-        {
-            "type": "ready",
-            "conversation": {**conversation_out(conversation), "messages": [message_out(m) for m in messages]},
-        }
-    )
-    return caller, conversation
+    ready = {
+        "type": "ready",
+        "conversation": {**conversation_out(conversation), "messages": [message_out(m) for m in messages]},
+    }
+    return caller, conversation, ready
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -169,8 +172,11 @@ async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
     opened = await _open(socket, state, conversation_id)
     if opened is None:
         return
-    connection = Connection(socket, state, *opened)
-    async with state.fanout.subscribe(connection.conversation.id) as queue:
+    caller, conversation, ready = opened
+    connection = Connection(socket, state, caller, conversation)
+    async with state.fanout.subscribe(conversation.id) as queue:
+        # `ready` only once subscribed: a client may act on it, and must see every event that follows.
+        await socket.send_json(ready)
         forwarder = asyncio.create_task(connection.forward(queue))
         try:
             await connection.read()

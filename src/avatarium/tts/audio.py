@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import wave
 
-FORMATS = ("wav", "pcm_s16le", "mp3")
 MEDIA_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "pcm_s16le": "audio/L16"}
 
 
