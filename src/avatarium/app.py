@@ -14,9 +14,11 @@ from avatarium import __version__, errors, idempotency, metrics
 from avatarium.accounts.routes import router as accounts_router
 from avatarium.ai.routes import router as ai_router
 from avatarium.apikeys.routes import router as apikeys_router
+from avatarium.auth.principal import Authenticator
 from avatarium.auth.tokens import TokenSigner, load_or_create_secret
 from avatarium.avatars.routes import assets as avatar_assets
 from avatarium.avatars.routes import router as avatars_router
+from avatarium.cache.stamps import make_stamps
 from avatarium.config import Settings
 from avatarium.conversations.routes import router as conversations_router
 from avatarium.db.engine import make_engine, make_sessionmaker
@@ -38,13 +40,18 @@ log = logging.getLogger("avatarium")
 
 def build_state(settings: Settings, providers: Providers | None = None) -> AppState:
     engine = make_engine(settings.resolved_database_url, settings.database_pool_size)
+    stamps = make_stamps(settings.resolved_database_url, settings.redis_url)
+    sessions = make_sessionmaker(engine, stamps)
+    signer = TokenSigner(load_or_create_secret(settings), settings.jwt_audience, settings.jwt_ttl_seconds)
     catalog = Catalog.load()
     return AppState(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         limiter=RateLimiter.from_url(settings.redis_url),
-        signer=TokenSigner(load_or_create_secret(settings), settings.jwt_audience, settings.jwt_ttl_seconds),
+        signer=signer,
+        stamps=stamps,
+        auth=Authenticator(sessions, signer, stamps),
         catalog=catalog,
         providers=providers or build_providers(settings, catalog),
         fanout=make_fanout(settings.redis_url),
@@ -65,6 +72,8 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
             warming.cancel()
         await state.fanout.close()
         await state.limiter.close()
+        if state.stamps is not None:
+            await state.stamps.close()
         await state.providers.close()
         await state.engine.dispose()
 

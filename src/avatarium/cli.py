@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from avatarium.cache.stamps import make_stamps
 from avatarium.config import Settings
 from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.db.migrate import upgrade
@@ -32,11 +33,14 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
     async def main() -> T:
         engine = make_engine(settings.resolved_database_url)
+        stamps = make_stamps(settings.resolved_database_url, settings.redis_url)
         try:
-            async with make_sessionmaker(engine).begin() as session:
+            async with make_sessionmaker(engine, stamps).begin() as session:
                 return await work(session)
         finally:
             await engine.dispose()
+            if stamps is not None:
+                await stamps.close()
 
     try:
         return asyncio.run(main())

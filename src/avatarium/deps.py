@@ -9,8 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium import idempotency
-from avatarium.auth import principal as auth
-from avatarium.auth.principal import Principal
+from avatarium.auth.principal import Principal, bearer_token
 from avatarium.errors import ApiError, unauthorized
 from avatarium.ratelimit import Decision, tier_limit
 from avatarium.state import AppState
@@ -67,24 +66,15 @@ async def enforce_rate_limit(request: Request, state: AppState, caller: Principa
         raise ApiError(429, message, headers=decision.headers())
 
 
-async def _token_principal(request: Request, state: AppState, session: AsyncSession) -> Principal | None:
-    token = auth.bearer_token(request.headers.get("authorization"))
-    caller = await auth.resolve(session, state.signer, token) if token else None
-    if caller is not None:
-        await auth.touch_key(state.sessions, caller)
-    return caller
+async def _token_principal(request: Request, state: AppState) -> Principal | None:
+    token = bearer_token(request.headers.get("authorization"))
+    return await state.auth.resolve(token) if token else None
 
 
 async def public_caller(request: Request) -> Principal | None:
-    """No credentials needed; a valid token attributes the request, an invalid one is ignored.
-
-    Public endpoints mostly serve presets, so a database session is opened only for a token.
-    """
-    state, caller = state_of(request), None
-    if auth.bearer_token(request.headers.get("authorization")):
-        async with state.sessions.begin() as session:
-            caller = await _token_principal(request, state, session)
-    return await _admit(request, state, caller)
+    """No credentials needed; a valid token attributes the request, an invalid one is ignored."""
+    state = state_of(request)
+    return await _admit(request, state, await _token_principal(request, state))
 
 
 async def _admit(request: Request, state: AppState, caller: Principal | None) -> Principal | None:
@@ -95,20 +85,20 @@ async def _admit(request: Request, state: AppState, caller: Principal | None) ->
     return caller
 
 
-async def api_caller(request: Request, session: SessionDep) -> Principal:
+async def api_caller(request: Request) -> Principal:
     """An API key or a user JWT."""
     state = state_of(request)
-    caller = await _token_principal(request, state, session)
+    caller = await _token_principal(request, state)
     if caller is None:
         raise unauthorized()
     await _admit(request, state, caller)
     return caller
 
 
-async def jwt_caller(request: Request, session: SessionDep) -> Principal:
+async def jwt_caller(request: Request) -> Principal:
     """A user JWT only: API keys cannot manage accounts or keys."""
     state = state_of(request)
-    caller = await _token_principal(request, state, session)
+    caller = await _token_principal(request, state)
     if caller is None:
         raise unauthorized()
     if caller.kind != "jwt":

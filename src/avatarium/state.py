@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from avatarium.auth.principal import Authenticator
 from avatarium.auth.tokens import TokenSigner
+from avatarium.cache.stamps import Stamps
 from avatarium.config import Settings
 from avatarium.ratelimit import RateLimiter
 from avatarium.tts.preview import PreviewCache
@@ -25,6 +27,8 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession]
     limiter: RateLimiter
     signer: TokenSigner
+    stamps: Stamps | None
+    auth: Authenticator
     catalog: Catalog
     providers: Providers
     fanout: Fanout

@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium.accounts import repository
 from avatarium.auth.passwords import hash_password, verify_password
+from avatarium.cache.stamps import user_key
+from avatarium.db.changes import mark_changed
 from avatarium.db.models import User
 from avatarium.errors import ApiError, bad_request, not_found, unauthorized
 from avatarium.ratelimit import TIERS
@@ -56,4 +58,5 @@ async def set_tier(session: AsyncSession, email: str, tier: str, rate_limit: int
         raise not_found(f"User '{email}'")
     user.tier = tier
     user.rate_limit = rate_limit
+    mark_changed(session, user_key(user.id))
     return user

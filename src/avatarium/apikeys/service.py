@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium.apikeys import repository
 from avatarium.auth import keys
+from avatarium.cache.stamps import user_key
+from avatarium.db.changes import mark_changed
 from avatarium.db.models import ApiKey
 from avatarium.envelope import utcnow
 from avatarium.errors import not_found
@@ -42,4 +44,5 @@ async def revoke(session: AsyncSession, user_id: uuid.UUID, key_id: str) -> ApiK
         raise not_found("API key")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        mark_changed(session, user_key(user_id))
     return key

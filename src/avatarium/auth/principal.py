@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from avatarium.auth import keys
+from avatarium.auth import keys, repository
+from avatarium.auth.repository import KeyRecord, UserRecord
 from avatarium.auth.tokens import TokenSigner
-from avatarium.db.models import ApiKey, User
+from avatarium.cache.stamps import Stamps, user_key
+from avatarium.cache.store import StampedCache
 from avatarium.envelope import utcnow
 
-# lastUsedAt is written at most this often per key, so that reads stay reads.
+# lastUsedAt is written at most this often per key and instance, so that reads stay reads.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+CACHED_ACCOUNTS = 10_000
 
 Kind = Literal["api_key", "jwt", "client_token"]
 
@@ -30,8 +31,6 @@ class Principal:
     kind: Kind
     key_mode: str | None = None
     conversation_id: uuid.UUID | None = None
-    key_id: uuid.UUID | None = None
-    key_needs_touch: bool = False  # lastUsedAt is older than LAST_USED_RESOLUTION
 
     @property
     def local_only(self) -> bool:
@@ -48,73 +47,80 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-# Every authenticated request runs this: built once, and read as plain rows rather than ORM objects.
-_KEY_LOOKUP = (
-    select(
-        ApiKey.id,
-        ApiKey.key_hash,
-        ApiKey.mode,
-        ApiKey.revoked_at,
-        ApiKey.expires_at,
-        ApiKey.last_used_at,
-        User.id.label("user_id"),
-        User.tier,
-        User.rate_limit,
-    )
-    .join(User, User.id == ApiKey.user_id)
-    .where(ApiKey.key_hash == bindparam("digest"))
-)
-_TOUCH_KEY = update(ApiKey).where(ApiKey.id == bindparam("key_id")).values(last_used_at=bindparam("now"))
+class Authenticator:
+    """Resolves bearer tokens to principals, from memory while the account's stamp is unchanged.
 
+    Revoking a key or changing a tier bumps the account's stamp (`user_key`), so the next
+    request on any instance reads the database again. A key's owner never changes, so it is
+    remembered from the first lookup: from then on the stamp can be read before the row.
+    """
 
-async def from_api_key(session: AsyncSession, token: str) -> Principal | None:
-    if not keys.is_well_formed(token):
-        return None
-    digest = keys.hash_key(token)
-    row = (await session.execute(_KEY_LOOKUP, {"digest": digest})).first()
-    if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
-        return None
-    now = utcnow()
-    if row.expires_at is not None and row.expires_at <= now:
-        return None
-    stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
-    return Principal(
-        row.user_id, row.tier, row.rate_limit, "api_key", key_mode=row.mode, key_id=row.id, key_needs_touch=stale
-    )
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], signer: TokenSigner, stamps: Stamps | None):
+        self.sessions = sessions
+        self.signer = signer
+        self._owners: dict[str, uuid.UUID] = {}
+        self._keys: StampedCache[KeyRecord] | None = None
+        self._users: StampedCache[UserRecord] | None = None
+        if stamps is not None:
+            self._keys = StampedCache(stamps, CACHED_ACCOUNTS)
+            self._users = StampedCache(stamps, CACHED_ACCOUNTS)
 
+    async def resolve(self, token: str) -> Principal | None:
+        """The principal a bearer token stands for (API key or user JWT), or None."""
+        if keys.looks_like_key(token):
+            return await self._from_key(token)
+        user_id = self.signer.user_id(token)
+        return await self._from_user(user_id, "jwt") if user_id else None
 
-async def touch_key(sessions: async_sessionmaker[AsyncSession], caller: Principal) -> None:
-    """Record lastUsedAt in a short transaction of its own, so the request never holds a write lock for it."""
-    if caller.key_id is None or not caller.key_needs_touch:
-        return
-    async with sessions.begin() as session:
-        await session.execute(
-            _TOUCH_KEY.execution_options(synchronize_session=False), {"key_id": caller.key_id, "now": utcnow()}
-        )
+    async def resolve_client_token(self, token: str) -> Principal | None:
+        claims = self.signer.client(token)
+        return await self._from_user(claims[0], "client_token", claims[1]) if claims else None
 
+    async def _from_key(self, token: str) -> Principal | None:
+        if not keys.is_well_formed(token):
+            return None
+        digest = keys.hash_key(token)
+        record = await self._keys.get(digest) if self._keys else None
+        if record is None:
+            record = await self._load_key(digest)
+        if record is None or record.revoked:
+            return None
+        now = utcnow()
+        if record.expires_at is not None and record.expires_at <= now:
+            return None
+        if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
+            record.last_used_at = now
+            async with self.sessions.begin() as session:  # its own short transaction: reads stay reads
+                await repository.touch_key(session, record.key_id, now)
+        return Principal(record.user_id, record.tier, record.rate_limit, "api_key", key_mode=record.mode)
 
-async def from_user_id(
-    session: AsyncSession, user_id: str, kind: Kind, conversation_id: str | None = None
-) -> Principal | None:
-    try:
-        uid = uuid.UUID(user_id)
-        cid = uuid.UUID(conversation_id) if conversation_id else None
-    except ValueError:
-        return None
-    user = await session.get(User, uid)
-    if user is None:
-        return None
-    return Principal(user.id, user.tier, user.rate_limit, kind, conversation_id=cid)
+    async def _load_key(self, digest: str) -> KeyRecord | None:
+        owner = self._owners.get(digest)
+        stamp = await self._keys.stamp(user_key(owner)) if self._keys and owner else None
+        async with self.sessions() as session:
+            record = await repository.key_by_digest(session, digest)
+        if record is None:
+            return None
+        if self._keys is not None:
+            if stamp is not None and owner == record.user_id:
+                self._keys.put(digest, user_key(owner), stamp, record)
+            elif len(self._owners) < CACHED_ACCOUNTS:
+                self._owners[digest] = record.user_id
+        return record
 
-
-async def resolve(session: AsyncSession, signer: TokenSigner, token: str) -> Principal | None:
-    """The principal a bearer token stands for (API key or user JWT), or None."""
-    if keys.looks_like_key(token):
-        return await from_api_key(session, token)
-    user_id = signer.user_id(token)
-    return await from_user_id(session, user_id, "jwt") if user_id else None
-
-
-async def resolve_client_token(session: AsyncSession, signer: TokenSigner, token: str) -> Principal | None:
-    claims = signer.client(token)
-    return await from_user_id(session, claims[0], "client_token", claims[1]) if claims else None
+    async def _from_user(self, user_id: str, kind: Kind, conversation_id: str | None = None) -> Principal | None:
+        try:
+            uid = uuid.UUID(user_id)
+            cid = uuid.UUID(conversation_id) if conversation_id else None
+        except ValueError:
+            return None
+        record = await self._users.get(str(uid)) if self._users else None
+        if record is None:
+            stamp = await self._users.stamp(user_key(uid)) if self._users else None
+            async with self.sessions() as session:
+                record = await repository.user_by_id(session, uid)
+            if record is None:
+                return None
+            if self._users is not None and stamp is not None:
+                self._users.put(str(uid), user_key(uid), stamp, record)
+        return Principal(record.user_id, record.tier, record.rate_limit, kind, conversation_id=cid)

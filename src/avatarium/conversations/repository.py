@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from avatarium.cache.stamps import conversation_key
+from avatarium.db.changes import mark_changed
 from avatarium.db.models import Conversation, Message
 from avatarium.pagination import Cursor
 
@@ -56,6 +58,7 @@ async def page_for(session: AsyncSession, user_id: uuid.UUID, limit: int, cursor
 
 async def reserve_seqs(session: AsyncSession, conversation_id: uuid.UUID, count: int, now: datetime) -> int | None:
     """Atomically claim `count` message positions in an active conversation; the first one, or None if ended."""
+    mark_changed(session, conversation_key(conversation_id))
     new_count = await session.scalar(
         update(Conversation)
         .where(Conversation.id == conversation_id, Conversation.status == "active")

@@ -75,7 +75,7 @@ async def end(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str
 ) -> JSONResponse:
     conversation = await service.end(session, caller, conversation_id)
-    await session.commit()  # commit before telling the live sockets, so they never see an ended state that rolls back
+    await session.commit()  # before telling the live sockets, so they never see an end that rolls back
     await state.fanout.publish(conversation.id, {"type": "ended", "conversation": conversation_out(conversation)})
     return ok(request, conversation_out(conversation))
 

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from avatarium.auth.principal import Principal
+from avatarium.cache.stamps import conversation_key
 from avatarium.conversations import repository
 from avatarium.conversations.schemas import CreateIn
+from avatarium.db.changes import mark_changed
 from avatarium.db.models import Conversation, Message
 from avatarium.envelope import utcnow
 from avatarium.errors import ApiError, bad_request, not_found
@@ -173,4 +175,5 @@ async def end(session: AsyncSession, caller: Principal, conversation_id: str) ->
         conversation.ended_at = now
         conversation.updated_at = now
         await session.flush()
+        mark_changed(session, conversation_key(conversation.id))
     return conversation

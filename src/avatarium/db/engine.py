@@ -7,6 +7,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from avatarium.cache.stamps import Stamps
+from avatarium.db.changes import STAMPS, PublishingSession
+
 
 def make_engine(url: str, pool_size: int = 20) -> AsyncEngine:
     # Sessions and connections always end their own transactions, so the pool's extra
@@ -37,5 +40,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, stamps: Stamps | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions that publish what they change to `stamps` when committed through `db.changes`."""
+    return async_sessionmaker(engine, class_=PublishingSession, expire_on_commit=False, info={STAMPS: stamps})

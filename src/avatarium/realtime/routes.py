@@ -11,8 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from starlette.websockets import WebSocketState
 
-from avatarium.auth import principal as auth
-from avatarium.auth.principal import Principal
+from avatarium.auth.principal import Principal, bearer_token
 from avatarium.conversations import service
 from avatarium.conversations.schemas import conversation_out, message_out
 from avatarium.db.models import Conversation
@@ -29,18 +28,13 @@ CLOSE_AUTH, CLOSE_NOT_FOUND, CLOSE_ENDED, CLOSE_RATE_LIMITED = 4401, 4404, 4409,
 
 
 async def _authenticate(socket: WebSocket, state: AppState) -> Principal | None:
-    token = auth.bearer_token(socket.headers.get("authorization"))
+    token = bearer_token(socket.headers.get("authorization"))
     query_token = socket.query_params.get("token")
-    async with state.sessions() as session:
-        if token:
-            caller = await auth.resolve(session, state.signer, token)
-        elif query_token:
-            caller = await auth.resolve_client_token(session, state.signer, query_token)
-        else:
-            return None
-    if caller is not None:
-        await auth.touch_key(state.sessions, caller)
-    return caller
+    if token:
+        return await state.auth.resolve(token)
+    if query_token:
+        return await state.auth.resolve_client_token(query_token)
+    return None
 
 
 async def _rate_limited(state: AppState, caller: Principal) -> bool:
