@@ -110,6 +110,20 @@ async def set_tier(app: FastAPI, email: str, tier: str, rate_limit: int | None =
         await service.set_tier(session, email, tier, rate_limit)
 
 
+async def set_tier_elsewhere(database_url: str, email: str, tier: str, rate_limit: int | None = None) -> None:
+    """As another process would (the CLI): its own engine, the same stamps."""
+    from avatarium.accounts import service
+    from avatarium.cache.stamps import make_stamps
+    from avatarium.db.engine import make_engine, make_sessionmaker
+
+    engine, stamps = make_engine(database_url), make_stamps(database_url, None)
+    async with make_sessionmaker(engine, stamps).begin() as session:
+        await service.set_tier(session, email, tier, rate_limit)
+    await engine.dispose()
+    if stamps is not None:
+        await stamps.close()
+
+
 async def create_conversation(client: httpx.AsyncClient, acct: Account, **body: Any) -> dict[str, Any]:
     response = await client.post("/v1/conversations", json={"avatarId": "ava", **body}, headers=acct.key_headers)
     assert response.status_code == 201, response.text

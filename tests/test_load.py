@@ -11,7 +11,7 @@ import pytest
 
 from avatarium.app import create_app
 from avatarium.config import Settings
-from tests.conftest import make_providers, new_account
+from tests.conftest import make_providers, new_account, set_tier_elsewhere
 from tests.fakes.server import serve
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
@@ -27,15 +27,9 @@ def server(tmp_path: Path, database_url: str) -> Iterator[str]:
 
 
 async def test_concurrent_conversations_and_messages(server: str, database_url: str) -> None:
-    from avatarium.accounts import service as accounts
-    from avatarium.db.engine import make_engine, make_sessionmaker
-
     async with httpx.AsyncClient(base_url=server, timeout=60) as http:
         account = await new_account(http)
-        engine = make_engine(database_url)
-        async with make_sessionmaker(engine).begin() as session:
-            await accounts.set_tier(session, account.email, "enterprise", 100_000)
-        await engine.dispose()
+        await set_tier_elsewhere(database_url, account.email, "enterprise", 100_000)
 
         async def conversation_with_messages(n: int) -> str:
             created = await http.post("/v1/conversations", json={"avatarId": "ava"}, headers=account.key_headers)

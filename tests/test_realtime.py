@@ -14,11 +14,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from avatarium.accounts import service as accounts
 from avatarium.app import create_app
 from avatarium.config import Settings
-from avatarium.db.engine import make_engine, make_sessionmaker
-from tests.conftest import make_providers
+from tests.conftest import make_providers, set_tier_elsewhere
 from tests.fakes.llm import ScriptedLLM
 from tests.fakes.server import serve
 
@@ -55,10 +53,7 @@ class Client:
         jwt = token["data"]["token"]
         created = await self.http.post("/v1/api-keys", json={"name": "rt"}, headers={"Authorization": f"Bearer {jwt}"})
         self.key = created.json()["data"]["key"]
-        engine = make_engine(self.database_url)
-        async with make_sessionmaker(engine).begin() as session:
-            await accounts.set_tier(session, self.email, tier, rate_limit)
-        await engine.dispose()
+        await set_tier_elsewhere(self.database_url, self.email, tier, rate_limit)
         return self
 
     @property

@@ -20,6 +20,7 @@ from avatarium.avatars.routes import assets as avatar_assets
 from avatarium.avatars.routes import router as avatars_router
 from avatarium.cache.stamps import make_stamps
 from avatarium.config import Settings
+from avatarium.conversations.reads import ConversationReads
 from avatarium.conversations.routes import router as conversations_router
 from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.health.routes import router as health_router
@@ -31,6 +32,7 @@ from avatarium.providers.registry import Providers
 from avatarium.ratelimit import RateLimiter
 from avatarium.realtime.fanout import make_fanout
 from avatarium.realtime.routes import router as realtime_router
+from avatarium.routing import index_routes
 from avatarium.state import AppState
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
@@ -52,6 +54,7 @@ def build_state(settings: Settings, providers: Providers | None = None) -> AppSt
         signer=signer,
         stamps=stamps,
         auth=Authenticator(sessions, signer, stamps),
+        conversation_reads=ConversationReads(sessions, stamps),
         catalog=catalog,
         providers=providers or build_providers(settings, catalog),
         fanout=make_fanout(settings.redis_url),
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(health_router)
     app.include_router(v1)
     metrics.install(app)
+    index_routes(app)
 
     idempotency.install(app)
     app.add_middleware(ApiMiddleware)

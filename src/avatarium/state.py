@@ -15,6 +15,7 @@ from avatarium.ratelimit import RateLimiter
 from avatarium.tts.preview import PreviewCache
 
 if TYPE_CHECKING:
+    from avatarium.conversations.reads import ConversationReads
     from avatarium.presets.catalog import Catalog
     from avatarium.providers.registry import Providers
     from avatarium.realtime.fanout import Fanout
@@ -29,6 +30,7 @@ class AppState:
     signer: TokenSigner
     stamps: Stamps | None
     auth: Authenticator
+    conversation_reads: ConversationReads
     catalog: Catalog
     providers: Providers
     fanout: Fanout

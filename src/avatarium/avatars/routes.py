@@ -8,11 +8,12 @@ from fastapi.responses import JSONResponse
 
 from avatarium.avatars import thumbnail
 from avatarium.avatars.schemas import AvatarModelOut, AvatarOut
-from avatarium.deps import StateDep, public_caller
+from avatarium.deps import StateDep, public_caller, state_of
 from avatarium.envelope import public_base
 from avatarium.errors import not_found
 from avatarium.presets.catalog import Avatar, Catalog
 from avatarium.responses import ok, ok_serialized
+from avatarium.routing import lean_get, parameters
 from avatarium.state import AppState
 from avatarium.visemes import VISEMES
 
@@ -46,8 +47,16 @@ def _full_listing(catalog: Catalog, base: str) -> bytes:
     return json.dumps([avatar_out(a, base) for a in catalog.avatars.values()], separators=(",", ":")).encode()
 
 
-@router.get("/avatars", summary="List available avatar presets", dependencies=[Depends(public_caller)])
-async def list_avatars(request: Request, state: StateDep, style: str | None = None, tag: str | None = None) -> Response:
+@lean_get(
+    router,
+    "/avatars",
+    summary="List available avatar presets",
+    openapi_extra=parameters(query={"style": "Only avatars of this style", "tag": "Only avatars with this tag"}),
+)
+async def list_avatars(request: Request) -> Response:
+    await public_caller(request)
+    state = state_of(request)
+    style, tag = request.query_params.get("style"), request.query_params.get("tag")
     base = _base(request, state)
     if style is None and tag is None:
         return ok_serialized(request, _full_listing(state.catalog, base))

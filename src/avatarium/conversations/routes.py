@@ -13,12 +13,13 @@ from avatarium.auth.principal import Principal
 from avatarium.conversations import repository, service
 from avatarium.conversations.schemas import CreateIn, MessageIn, conversation_out, message_out
 from avatarium.db.models import Conversation, Message
-from avatarium.deps import ApiCaller, SessionDep, StateDep
+from avatarium.deps import ApiCaller, SessionDep, StateDep, api_caller, state_of
 from avatarium.envelope import iso, public_base
 from avatarium.errors import ApiError, bad_request, provider_error
 from avatarium.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from avatarium.providers.base import ProviderError
-from avatarium.responses import ok
+from avatarium.responses import ok, ok_serialized
+from avatarium.routing import lean_get, parameters
 from avatarium.state import AppState
 from avatarium.tts import service as tts
 
@@ -64,10 +65,16 @@ async def list_conversations(
     return ok(request, [conversation_out(c) for c in page], nextCursor=next_cursor)
 
 
-@router.get("/{conversation_id}", summary="Get conversation & messages")
-async def get(request: Request, session: SessionDep, caller: ApiCaller, conversation_id: str) -> JSONResponse:
-    conversation, messages = await service.get_with_messages(session, caller, conversation_id)
-    return ok(request, {**conversation_out(conversation), "messages": [message_out(m) for m in messages]})
+@lean_get(
+    router,
+    "/{conversation_id}",
+    summary="Get conversation & messages",
+    openapi_extra=parameters(path={"conversation_id": "The conversation's id"}),
+)
+async def get(request: Request) -> Response:
+    caller = await api_caller(request)
+    data_json = await state_of(request).conversation_reads.get(caller, request.path_params["conversation_id"])
+    return ok_serialized(request, data_json)
 
 
 @router.post("/{conversation_id}/end", summary="End a conversation")

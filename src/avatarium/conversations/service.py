@@ -33,28 +33,34 @@ class Turn:
     reply: Message
 
 
-def _parse_id(conversation_id: str) -> uuid.UUID:
+def parse_id(conversation_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(conversation_id)
     except ValueError:
         raise not_found("Conversation") from None
 
 
-def _visible(caller: Principal, conversation: Conversation | None) -> Conversation:
+def check_visible(caller: Principal, conversation_id: uuid.UUID, owner: uuid.UUID) -> None:
     """Another account's conversation is indistinguishable from a missing one."""
-    if conversation is None or (caller.conversation_id is not None and caller.conversation_id != conversation.id):
+    if owner != caller.user_id or (caller.conversation_id is not None and caller.conversation_id != conversation_id):
         raise not_found("Conversation")
+
+
+def _visible(caller: Principal, conversation: Conversation | None) -> Conversation:
+    if conversation is None:
+        raise not_found("Conversation")
+    check_visible(caller, conversation.id, conversation.user_id)
     return conversation
 
 
 async def get(session: AsyncSession, caller: Principal, conversation_id: str) -> Conversation:
-    return _visible(caller, await repository.get_for(session, caller.user_id, _parse_id(conversation_id)))
+    return _visible(caller, await repository.get_for(session, caller.user_id, parse_id(conversation_id)))
 
 
 async def get_with_messages(
     session: AsyncSession, caller: Principal, conversation_id: str
 ) -> tuple[Conversation, list[Message]]:
-    conversation, messages = await repository.get_with_messages(session, caller.user_id, _parse_id(conversation_id))
+    conversation, messages = await repository.get_with_messages(session, caller.user_id, parse_id(conversation_id))
     return _visible(caller, conversation), messages
 
 
