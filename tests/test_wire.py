@@ -121,8 +121,10 @@ async def test_openapi_and_metrics_are_served(client: httpx.AsyncClient) -> None
     assert "/v1/conversations" in spec["paths"]
     assert (await client.get("/docs")).status_code == 200
     await client.get("/v1/avatars")
+    await client.request("BREW", "/v1/avatars")  # a method the client invents is not a new series
     metrics = await client.get("/metrics")
     assert "avatarium_http_requests_total" in metrics.text
+    assert 'method="OTHER"' in metrics.text and "BREW" not in metrics.text
 
 
 async def test_health_is_503_when_a_dependency_is_down(tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]

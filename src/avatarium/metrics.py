@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from fastapi import FastAPI, Request, Response
@@ -15,6 +16,9 @@ TTFT = Histogram(
     "avatarium_turn_time_to_first_token_seconds", "Realtime turn: time to first LLM token", registry=REGISTRY
 )
 TTFA = Histogram("avatarium_turn_time_to_first_audio_seconds", "Realtime turn: time to first audio", registry=REGISTRY)
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _route_of(scope: Scope) -> str:
@@ -43,9 +47,16 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record)
         finally:
-            route = _route_of(scope)
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # clients choose it: keep it bounded
+            count, latency = _series(method, _route_of(scope), status)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
+
+
+@functools.cache
+def _series(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    """The labelled children, looked up once per label set (`labels()` costs as much as a cached read)."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)
 
 
 def install(app: FastAPI) -> None:
