@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from tests.conftest import Account
 from tests.fakes.llm import ScriptedLLM
@@ -157,3 +158,24 @@ async def test_cors_allows_configured_origins(tmp_path, database_url: str) -> No
     assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
     assert "x-ratelimit-remaining" in allowed.headers["access-control-expose-headers"].lower()
     assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(
+    ("scheme", "headers", "root_path", "server"),
+    [
+        ("http", [(b"host", b"example.com:8000")], "", ("10.0.0.1", 8000)),
+        ("https", [], "/api", ("10.0.0.1", 443)),
+        ("http", [], "", ("10.0.0.1", 8080)),
+    ],
+)
+def test_absolute_urls_start_where_starlettes_base_url_does(
+    scheme: str, headers: list[tuple[bytes, bytes]], root_path: str, server: tuple[str, int] | None
+) -> None:
+    from starlette.requests import Request
+
+    from avatarium.envelope import public_base
+
+    scope = {"type": "http", "scheme": scheme, "headers": headers, "root_path": root_path, "path": "/v1/x"}
+    scope |= {"server": server, "query_string": b""}
+    assert public_base(None, scope) == str(Request(scope).base_url).rstrip("/")
+    assert public_base("https://avatars.example.com/", scope) == "https://avatars.example.com"

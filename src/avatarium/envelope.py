@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -53,6 +54,20 @@ def failure(code: str, message: str, request_id: str, details: list[dict[str, An
     return {"error": error, "meta": {"requestId": request_id}}
 
 
-def public_base(configured: str | None, request_base_url: str) -> str:
-    """The base of absolute URLs: the configured public URL, else the one the client used."""
-    return (configured or request_base_url).rstrip("/")
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def public_base(configured: str | None, scope: MutableMapping[str, Any]) -> str:
+    """The base of absolute URLs: the configured public URL, else the one the client used.
+
+    The latter is Starlette's `request.base_url`, without building URL objects: the avatar
+    list, a hot read, needs it on every request.
+    """
+    if configured:
+        return configured.rstrip("/")
+    scheme, root = scope.get("scheme", "http"), scope.get("root_path", "").rstrip("/")
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return f"{scheme}://{value.decode('latin-1')}{root}"
+    host, port = scope.get("server") or ("localhost", _DEFAULT_PORTS.get(scheme))
+    return f"{scheme}://{host}{root}" if port == _DEFAULT_PORTS.get(scheme) else f"{scheme}://{host}:{port}{root}"

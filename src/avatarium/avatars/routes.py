@@ -30,7 +30,7 @@ def _avatar(state: AppState, avatar_id: str) -> Avatar:
 
 
 def _base(request: Request, state: AppState) -> str:
-    return public_base(state.settings.public_url, str(request.base_url)) + "/v1/avatars"
+    return public_base(state.settings.public_url, request.scope) + "/v1/avatars"
 
 
 def avatar_out(avatar: Avatar, base: str) -> dict[str, object]:

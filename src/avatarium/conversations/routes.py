@@ -27,7 +27,7 @@ router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 
 def _ws_url(request: Request, state: AppState, conversation: Conversation) -> str:
-    base = public_base(state.settings.public_url, str(request.base_url))
+    base = public_base(state.settings.public_url, request.scope)
     return (
         base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/v1/conversations/{conversation.id}/ws"
     )
