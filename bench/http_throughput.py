@@ -19,7 +19,7 @@ import httpx
 
 from bench.common import bench_database, median, uvicorn_server, wrk
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 def main() -> None:

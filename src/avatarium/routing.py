@@ -58,16 +58,17 @@ class RouteIndex:
     """The app's router, trying only the routes that can match a path's first two segments.
 
     Starlette tries every route in order until one matches; with fifty routes that costs
-    more than a cached read. Routes are grouped by their first two path segments when
-    those are literal; the rest (parameters there, mounts) are tried for every path. Order
-    among the candidates is the router's, so the same route wins; when none matches, the
-    router itself answers (404, 405 from a partial match, slash redirects, lifespan).
+    more than a cached read. Routes are grouped by their number of path segments and their
+    first two segments when those are literal; the rest (parameters there, `:path`
+    parameters, mounts) are tried for every path. Order among the candidates is the
+    router's, so the same route wins; when none matches, the router itself answers (404,
+    405 from a partial match, slash redirects, lifespan).
     """
 
     def __init__(self, router: Router) -> None:
         self.router = router
         self._always: list[tuple[int, BaseRoute]] = []
-        grouped: dict[tuple[str, ...], list[tuple[int, BaseRoute]]] = {}
+        grouped: dict[tuple[int, tuple[str, ...]], list[tuple[int, BaseRoute]]] = {}
         for position, route in enumerate(router.routes):
             key = _route_key(route)
             if key is None:
@@ -95,8 +96,7 @@ class RouteIndex:
 
     def find(self, scope: Scope) -> tuple[BaseRoute, Scope] | None:
         """The route the router would pick with a full match, and its child scope."""
-        segments = get_route_path(scope).split("/", 3)[1:3]
-        for route in self._index.get(tuple(segments), self._fallback):
+        for route in self._index.get(_path_key(get_route_path(scope)), self._fallback):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 return route, child_scope
@@ -107,11 +107,16 @@ def _in_order(routes: list[tuple[int, BaseRoute]]) -> list[BaseRoute]:
     return [route for _, route in sorted(routes, key=lambda pair: pair[0])]
 
 
-def _route_key(route: BaseRoute) -> tuple[str, ...] | None:
-    if not isinstance(route, Route | WebSocketRoute):
+def _path_key(path: str) -> tuple[int, tuple[str, ...]]:
+    segments = path.split("/")
+    return len(segments), tuple(segments[1:3])
+
+
+def _route_key(route: BaseRoute) -> tuple[int, tuple[str, ...]] | None:
+    if not isinstance(route, Route | WebSocketRoute) or ":path}" in route.path:
         return None
-    segments = route.path_format.split("/", 3)[1:3]
-    return None if any("{" in segment for segment in segments) else tuple(segments)
+    count, first = _path_key(route.path_format)
+    return None if any("{" in segment for segment in first) else (count, first)
 
 
 def index_routes(app: FastAPI) -> None:
