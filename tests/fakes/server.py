@@ -22,7 +22,7 @@ def free_port() -> int:
 def serve(app: FastAPI) -> Iterator[str]:
     """Serve `app` in a thread; yields its base URL (http://127.0.0.1:PORT)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -41,5 +41,5 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_sessionmaker(engine: AsyncEngine, stamps: Stamps | None = None) -> async_sessionmaker[AsyncSession]:
-    """Sessions that publish what they change to `stamps` when committed through `db.changes`."""
+    """Sessions that bump the stamps of what they changed once it is committed (see `db.changes`)."""
     return async_sessionmaker(engine, class_=PublishingSession, expire_on_commit=False, info={STAMPS: stamps})
