@@ -13,11 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from sqlalchemy import text
 
 from avatarium.app import create_app
 from avatarium.cache.stamps import RedisStamps, SharedMemoryStamps, make_stamps, slot_of
 from avatarium.cache.store import StampedCache
 from avatarium.config import Settings
+from avatarium.db.changes import mark_changed
+from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.db.migrate import upgrade
 from tests.conftest import Account, make_providers, new_account, set_tier_elsewhere
 from tests.fakes.server import serve
@@ -80,6 +83,30 @@ async def test_the_least_recently_used_entries_leave_first_by_weight() -> None:
     assert [await cache.get(k) for k in "abc"] == ["a", None, "c"]
     cache.put("huge", "s", 0, "huge", 11)
     assert await cache.get("huge") is None and await cache.get("a") == "a"
+
+
+async def test_stamps_change_once_a_change_is_committed_and_never_for_a_rollback(tmp_path: Path) -> None:
+    stamps = SharedMemoryStamps(None)
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'changes.db'}")
+    sessions = make_sessionmaker(engine, stamps)
+    initial = await stamps.read("k")
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))
+        mark_changed(session, "k")
+        await session.rollback()
+    assert await stamps.read("k") == initial
+    async with sessions.begin() as session:
+        await session.execute(text("SELECT 1"))
+        mark_changed(session, "k")
+        assert await stamps.read("k") == initial  # not before the commit
+    after_block = await stamps.read("k")
+    assert after_block != initial
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))
+        mark_changed(session, "k")
+        await session.commit()
+        assert await stamps.read("k") != after_block  # as soon as commit() returns
+    await engine.dispose()
 
 
 @pytest.fixture(params=["shared file", "redis"])

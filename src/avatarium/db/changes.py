@@ -9,11 +9,9 @@ is reported to anyone. See `avatarium.cache`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from avatarium.cache.stamps import Stamps
 
@@ -39,8 +37,9 @@ def _committed(session: Session) -> None:
 
 
 @event.listens_for(_SyncSession, "after_soft_rollback")
-def _rolled_back(session: Session, _previous: Any) -> None:
-    session.info.pop(_CHANGED, None)
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:  # a savepoint's rollback leaves the outer transaction's changes
+        session.info.pop(_CHANGED, None)
 
 
 class PublishingSession(AsyncSession):
