@@ -18,13 +18,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
+import redis
 
 from avatarium.accounts import service as accounts
 from avatarium.apikeys import service as apikeys
 from avatarium.config import Settings
 from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.db.migrate import upgrade
+
+BENCH_POSTGRES = "postgres@127.0.0.1:5432"
+BENCH_REDIS = "redis://127.0.0.1:6379/12"
 
 
 def free_port() -> int:
@@ -89,17 +94,33 @@ async def _seed(settings: Settings, email: str) -> str:
     return secret
 
 
-def bench_database(name: str) -> tuple[dict[str, str], dict[str, str]]:
+def bench_database(name: str, scaled: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """A fresh data directory with an enterprise account whose limit no benchmark reaches.
 
+    `scaled`: the configuration of several instances instead of the embedded defaults —
+    a fresh PostgreSQL database and a flushed Redis database on the local servers.
     Returns the server's environment and the account's Authorization header.
     """
     workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
-    settings = Settings(data_dir=workdir)
+    env = {"AVATARIUM_DATA_DIR": str(workdir), "AVATARIUM_LOG_LEVEL": "warning"}
+    if scaled:
+        env["AVATARIUM_DATABASE_URL"] = asyncio.run(_fresh_postgres(f"avatarium_bench_{name}"))
+        env["AVATARIUM_REDIS_URL"] = BENCH_REDIS
+        redis.Redis.from_url(BENCH_REDIS).flushdb()
+    settings = Settings(data_dir=workdir, database_url=env.get("AVATARIUM_DATABASE_URL"))
     upgrade(settings.resolved_database_url)
     key = asyncio.run(_seed(settings, f"{name}@example.com"))
-    env = {"AVATARIUM_DATA_DIR": str(workdir), "AVATARIUM_LOG_LEVEL": "warning"}
     return env, {"Authorization": f"Bearer {key}"}
+
+
+async def _fresh_postgres(database: str) -> str:
+    connection = await asyncpg.connect(f"postgresql://{BENCH_POSTGRES}/postgres")
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await connection.close()
+    return f"postgresql+asyncpg://{BENCH_POSTGRES}/{database}"
 
 
 def wrk(url: str, headers: dict[str, str] | None = None, seconds: int = 6, connections: int = 16) -> float:

@@ -1,6 +1,7 @@
 """Requests per second of two endpoints against a bare Starlette app returning the same envelopes.
 
-    python -m bench.http_throughput
+    python -m bench.http_throughput            # embedded defaults: SQLite, in process
+    python -m bench.http_throughput --scaled   # PostgreSQL and Redis, as several instances run
 
 Both servers run under uvicorn with the same settings, one at a time, while wrk
 loads them from the other core. Rounds alternate and the medians are compared.
@@ -13,6 +14,7 @@ does on a cache miss: what the read caches (avatarium.cache) save.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import httpx
@@ -23,7 +25,7 @@ ROUNDS = 5
 
 
 def main() -> None:
-    env, auth = bench_database("http")
+    env, auth = bench_database("http", scaled="--scaled" in sys.argv)
     env["AVATARIUM_ANONYMOUS_RATE_LIMIT"] = str(10**9)
     env["AVATARIUM_PRELOAD_MODELS"] = "false"  # nothing here uses the models; loading them would steal CPU
     workdir = Path(env["AVATARIUM_DATA_DIR"])
