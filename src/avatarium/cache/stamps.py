@@ -63,19 +63,13 @@ class SharedMemoryStamps(Stamps):
         finally:
             os.close(fd)
 
-    def read_now(self, key: str) -> int:
+    async def read(self, key: str) -> int:
         value: int = _SLOT.unpack_from(self._map, slot_of(key) * _SLOT.size)[0]
         return value
 
-    def bump_now(self, keys: Iterable[str]) -> None:
+    async def bump(self, keys: Iterable[str]) -> None:
         for key in keys:
             _SLOT.pack_into(self._map, slot_of(key) * _SLOT.size, fresh())
-
-    async def read(self, key: str) -> int:
-        return self.read_now(key)
-
-    async def bump(self, keys: Iterable[str]) -> None:
-        self.bump_now(keys)
 
     async def close(self) -> None:
         self._map.close()
