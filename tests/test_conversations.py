@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,9 +11,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from avatarium.app import create_app
+from avatarium.config import Settings
 from avatarium.db.models import Conversation, Message
-from tests.conftest import Account, create_conversation, new_account
+from avatarium.providers.base import Speech
+from avatarium.providers.registry import Providers
+from tests.conftest import Account, create_conversation, new_account, set_tier
 from tests.fakes.llm import ScriptedLLM
+from tests.fakes.tts import InstantTTS
 
 # The same rules must hold on both supported databases.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
@@ -252,3 +258,32 @@ async def test_test_keys_are_served_locally_whatever_is_asked(client: httpx.Asyn
     )
     assert response.status_code == 200
     assert response.json()["data"]["provider"] == "local"
+
+
+async def test_a_spoken_reply_holds_no_lock_while_it_is_synthesised(settings: Settings) -> None:
+    """The turn is stored before its audio is made: other writes to the conversation go on meanwhile."""
+    speaking, release = asyncio.Event(), asyncio.Event()
+
+    class HeldTTS(InstantTTS):
+        async def synthesize(self, text: str, voice_id: str, speed: float = 1.0) -> Speech:
+            speaking.set()
+            await release.wait()
+            return await super().synthesize(text, voice_id, speed)
+
+    app = create_app(settings, Providers({"local": ScriptedLLM()}, {"local": HeldTTS()}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as client:
+        account = await new_account(client)
+        await set_tier(app, account.email, "enterprise", 1000)
+        conversation = await create_conversation(client, account)
+        path = f"/v1/conversations/{conversation['id']}/messages"
+        spoken = asyncio.create_task(
+            client.post(path, json={"content": "Say it", "audio": True}, headers=account.key_headers)
+        )
+        await asyncio.wait_for(speaking.wait(), 10)
+        written = await asyncio.wait_for(
+            client.post(path, json={"content": "Meanwhile"}, headers=account.key_headers), 10
+        )
+        release.set()
+        assert written.status_code == 201 and (await spoken).status_code == 201
+    await app.state.avatarium.engine.dispose()

@@ -119,6 +119,7 @@ async def send_message(
                 await session.commit()
             raise
         turn = await service.store_turn(session, conversation, user, text)
+        await session.commit()  # before the audio: synthesis must not hold the turn's write locks
         return ok(request, await _turn_out(state, caller, conversation, turn, body.audio), status=201)
     return sse.response(_stream_turn(state, caller, conversation, user, stream, body.audio), status=201)
 
