@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import httpx
@@ -13,8 +14,8 @@ from avatarium.routing import RouteIndex, lean_get
 from tests.conftest import Account
 
 
-def _scope(path: str, method: str, kind: str = "http") -> dict[str, object]:
-    return {"type": kind, "path": path, "root_path": "", "method": method, "headers": [], "query_string": b""}
+def _scope(path: str, method: str, kind: str, root: str) -> dict[str, object]:
+    return {"type": kind, "path": root + path, "root_path": root, "method": method, "headers": [], "query_string": b""}
 
 
 def _linear(routes: list[BaseRoute], scope: dict[str, object]) -> BaseRoute | None:
@@ -31,10 +32,10 @@ def test_the_index_finds_the_route_a_linear_search_finds(app: FastAPI) -> None:
         is_socket = isinstance(route, WebSocketRoute)
         kind, methods = ("websocket", [""]) if is_socket else ("http", sorted(getattr(route, "methods", None) or []))
         for path in (concrete, concrete + "/", concrete + "/extra", concrete.rstrip("/x") or "/"):
-            for method in [*methods, "PATCH"]:
-                scope = _scope(path, method, kind)
+            for method, root in itertools.product([*methods, "PATCH"], ["", "/behind-a-proxy"]):
+                scope = _scope(path, method, kind, root)
                 found = index.find(scope)
-                assert (found[0] if found else None) is _linear(app.router.routes, scope), (path, method)
+                assert (found[0] if found else None) is _linear(app.router.routes, scope), (path, method, root)
                 checked += 1
     assert checked > 100
 

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter
-from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Route, Router, WebSocketRoute, request_response
 from starlette.types import Receive, Scope, Send
 
@@ -96,7 +95,7 @@ class RouteIndex:
 
     def find(self, scope: Scope) -> tuple[BaseRoute, Scope] | None:
         """The route the router would pick with a full match, and its child scope."""
-        for route in self._index.get(_path_key(get_route_path(scope)), self._fallback):
+        for route in self._index.get(_path_key(_route_path(scope)), self._fallback):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 return route, child_scope
@@ -105,6 +104,15 @@ class RouteIndex:
 
 def _in_order(routes: list[tuple[int, BaseRoute]]) -> list[BaseRoute]:
     return [route for _, route in sorted(routes, key=lambda pair: pair[0])]
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's root path, as Starlette's routes match it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and (path == root or path[len(root)] == "/"):
+        return path[len(root) :]
+    return path
 
 
 def _path_key(path: str) -> tuple[int, tuple[str, ...]]:
