@@ -24,8 +24,9 @@ from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.db.migrate import upgrade
 from tests.conftest import Account, make_providers, new_account, set_tier_elsewhere
 from tests.fakes.server import serve
+from tests.support.redis import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_url(13)
 
 
 def _distinct_slots(*keys: str) -> tuple[str, ...]:

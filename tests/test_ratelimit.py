@@ -15,8 +15,9 @@ from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from tests.conftest import make_providers, new_account, set_tier
+from tests.support.redis import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url(15)
 
 
 @pytest.mark.parametrize(("tier", "limit"), [("free", 10), ("creator", 30), ("pro", 60)])

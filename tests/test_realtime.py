@@ -19,6 +19,7 @@ from avatarium.config import Settings
 from tests.conftest import make_providers, set_tier_elsewhere
 from tests.fakes.llm import ScriptedLLM
 from tests.fakes.server import serve
+from tests.support.redis import redis_url as redis_server_url
 
 LONG_REPLY = " ".join(f"This is sentence number {n} of a long answer." for n in range(1, 40))
 
@@ -299,7 +300,7 @@ async def test_end_over_the_socket(rt: Client) -> None:
 async def test_sockets_on_two_instances_share_a_conversation_through_redis(tmp_path: Path, database_url: str) -> None:
     import redis.asyncio as aioredis
 
-    redis_url = "redis://127.0.0.1:6379/14"
+    redis_url = redis_server_url(14)
     flush = aioredis.from_url(redis_url)
     await flush.flushdb()
     await flush.aclose()

@@ -24,7 +24,7 @@ from avatarium.conversations.reads import ConversationReads
 from avatarium.conversations.routes import router as conversations_router
 from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.health.routes import router as health_router
-from avatarium.middleware import ApiMiddleware
+from avatarium.middleware import ApiMiddleware, BodyRule
 from avatarium.personas.routes import router as personas_router
 from avatarium.presets.catalog import Catalog
 from avatarium.providers.factory import build_providers
@@ -38,6 +38,9 @@ from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
 
 log = logging.getLogger("avatarium")
+
+# Routes whose bodies are not JSON of at most 1 MiB (uploads, audio) declare what they take here.
+BODY_RULES: tuple[BodyRule, ...] = ()
 
 
 def build_state(settings: Settings, providers: Providers | None = None) -> AppState:
@@ -109,7 +112,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     index_routes(app)
 
     idempotency.install(app)
-    app.add_middleware(ApiMiddleware)
+    app.add_middleware(ApiMiddleware, rules=BODY_RULES)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

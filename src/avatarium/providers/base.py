@@ -1,4 +1,4 @@
-"""The LLM and TTS provider contracts and the one error type vendors' failures become."""
+"""The LLM, TTS and STT provider contracts and the one error type vendors' failures become."""
 
 from __future__ import annotations
 
@@ -123,6 +123,54 @@ class TTSProvider(ABC):
 
     async def warm(self) -> None:
         """Load what the first request would otherwise wait for (embedded voices)."""
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    word: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a speech-to-text engine heard; `words` is empty when the engine gives no timings."""
+
+    text: str
+    language: str
+    duration_ms: int
+    words: list[WordTiming] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class STTModelInfo:
+    name: str  # the model's name within its provider: `whisper-base` in `local/whisper-base`
+    display_name: str
+    languages: list[str]
+
+
+class STTProvider(ABC):
+    """Transcribes one utterance of mono 16-bit PCM."""
+
+    id: str
+
+    @property
+    def configured(self) -> bool:
+        return True
+
+    @abstractmethod
+    def models(self) -> list[STTModelInfo]: ...
+
+    @abstractmethod
+    async def transcribe(self, pcm: bytes, sample_rate: int, model: str, language: str | None = None) -> Transcript:
+        """`pcm`: mono 16-bit little-endian samples at `sample_rate`; `model`: a name from `models()`."""
+
+    async def warm(self) -> None:
+        """Load what the first request would otherwise wait for (embedded models)."""
         return None
 
     async def close(self) -> None:
