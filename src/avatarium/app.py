@@ -32,7 +32,7 @@ from avatarium.providers.registry import Providers
 from avatarium.ratelimit import RateLimiter
 from avatarium.realtime.fanout import make_fanout
 from avatarium.realtime.routes import router as realtime_router
-from avatarium.routing import index_routes
+from avatarium.routing import index_routes, parse_json_strictly
 from avatarium.state import AppState
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(health_router)
     app.include_router(v1)
     metrics.install(app)
+    parse_json_strictly(app)
     index_routes(app)
 
     idempotency.install(app)
