@@ -7,6 +7,7 @@ work done in worker threads does not count against it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -30,10 +31,16 @@ def _hash_cpu_seconds() -> float:
 
 
 async def _loop_cpu(base: str, requests: list[Awaitable[httpx.Response]], status: int | None) -> float:
-    before = loop_cpu_seconds(base)
-    responses = await asyncio.gather(*requests)
+    gc.collect()
+    gc.disable()  # a collection of what earlier tests left would land on whichever thread allocates
+    try:
+        before = loop_cpu_seconds(base)
+        responses = await asyncio.gather(*requests)
+        spent = loop_cpu_seconds(base) - before
+    finally:
+        gc.enable()
     assert status is None or all(r.status_code == status for r in responses), [r.text for r in responses]
-    return loop_cpu_seconds(base) - before
+    return spent
 
 
 async def test_logins_hash_passwords_off_the_event_loop(tmp_path: Path, database_url: str) -> None:
@@ -50,5 +57,5 @@ async def test_logins_hash_passwords_off_the_event_loop(tmp_path: Path, database
             await _loop_cpu(base, [call() for call in register[:2] + login[:2]], None)  # warm both paths up
             baseline = await _loop_cpu(base, [call() for call in register], 409)
             logins = await _loop_cpu(base, [call() for call in login], 200)
-    # Hashing on the loop would add COUNT hashes to the baseline.
-    assert logins - baseline < COUNT / 4 * _hash_cpu_seconds(), (logins, baseline)
+    # Hashing on the loop would add COUNT hashes to the baseline; issuing the tokens costs a little too.
+    assert logins - baseline < COUNT / 2 * _hash_cpu_seconds(), (logins, baseline)
