@@ -30,7 +30,12 @@ async def health(request: Request, state: StateDep) -> JSONResponse:
             log.warning("redis health check failed", exc_info=True)
             checks["redis"] = "down"
     healthy = "down" not in checks.values()
-    data = {"status": "ok" if healthy else "degraded", "version": __version__, "checks": checks}
+    data = {
+        "status": "ok" if healthy else "degraded",
+        "version": __version__,
+        "checks": checks,
+        "plugins": [plugin.out() for plugin in state.providers.plugins],  # a broken plugin is reported, not fatal
+    }
     request_id = request_id_of(request.scope.setdefault("state", {}))
     if healthy:
         return JSONResponse(success(data, request_id))
