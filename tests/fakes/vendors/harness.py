@@ -104,9 +104,7 @@ async def misbehave(vendor: str) -> None:
         raise Reply(JSONResponse({"error": {"message": f"internal failure {SECRET_IN_ERRORS}"}}, 500))
 
 
-async def json_call(
-    request: Request, keys: Mapping[str, str], required: tuple[str, ...]
-) -> tuple[str, dict[str, Any]]:
+async def json_call(request: Request, keys: Mapping[str, str], required: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
     """Check the key and the JSON body's required fields, record the call, misbehave if told to."""
     vendor = vendor_of(request, keys)
     body = await request.json()
