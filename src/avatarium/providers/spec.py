@@ -66,7 +66,7 @@ class ProviderSpec:
     id: str
     name: str
     base_url: str = ""  # the default, in the form of the vendor SDK's `base_url`
-    key_name: str | None = None  # `gemini` for `google`: GEMINI_API_KEY
+    key_name: str | None = None  # the stem of the vendor's own key variable, where it is not the id
     models: tuple[ModelInfo, ...] = ()  # chat models; a provider that discovers them returns them from models()
     voices: tuple[VoiceInfo, ...] = ()  # listed (unavailable) even where the provider is not built
     stt_models: tuple[STTModelInfo, ...] = ()
