@@ -9,4 +9,5 @@ BUILTIN = (
     "avatarium.providers.groq",
     "avatarium.providers.elevenlabs",
     "avatarium.providers.deepgram",
+    "avatarium.providers.compat",
 )

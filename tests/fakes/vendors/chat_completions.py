@@ -35,7 +35,7 @@ from tests.fakes.vendors.harness import (
     wav_duration,
 )
 
-HOSTED = {v: KEYS[v] for v in ("openai", "xai", "groq")}
+HOSTED: dict[str, str | None] = {v: KEYS[v] for v in ("openai", "xai", "groq")}
 
 
 def chat_chunks(model: str) -> list[str]:
@@ -51,7 +51,7 @@ def chat_chunks(model: str) -> list[str]:
     return chunks
 
 
-def chat(keys: Mapping[str, str], models: tuple[str, ...] | None = None) -> Route:
+def chat(keys: Mapping[str, str | None], models: tuple[str, ...] | None = None) -> Route:
     async def handler(request: Request) -> Response:
         _, body = await json_call(request, keys, ("model", "messages", "stream"))
         if models is not None and body["model"] not in models:
@@ -61,7 +61,7 @@ def chat(keys: Mapping[str, str], models: tuple[str, ...] | None = None) -> Rout
     return Route("/chat/completions", answering(handler), methods=["POST"])
 
 
-def speech(keys: Mapping[str, str]) -> Route:
+def speech(keys: Mapping[str, str | None]) -> Route:
     async def handler(request: Request) -> Response:
         _, body = await json_call(request, keys, ("model", "input", "voice"))
         rate = 24000 if body.get("response_format") == "pcm" else 48000
@@ -75,7 +75,7 @@ def speech(keys: Mapping[str, str]) -> Route:
     return Route("/audio/speech", answering(handler), methods=["POST"])
 
 
-def transcriptions(keys: Mapping[str, str]) -> Route:
+def transcriptions(keys: Mapping[str, str | None]) -> Route:
     async def handler(request: Request) -> Response:
         vendor = vendor_of(request, keys)
         form = await request.form()
@@ -98,6 +98,6 @@ def transcriptions(keys: Mapping[str, str]) -> Route:
     return Route("/audio/transcriptions", answering(handler), methods=["POST"])
 
 
-def routes(keys: Mapping[str, str] = HOSTED) -> list[Route]:
+def routes(keys: Mapping[str, str | None] = HOSTED) -> list[Route]:
     """Chat, speech and transcription, relative to a base path (`/v1`, `/openai/v1`)."""
     return [chat(keys), speech(keys), transcriptions(keys)]

@@ -83,10 +83,11 @@ def presented_key(request: Request) -> str:
     return ""
 
 
-def vendor_of(request: Request, keys: Mapping[str, str]) -> str:
-    """Which vendor's key was presented (each fake knows the keys of the vendors that speak its protocol)."""
+def vendor_of(request: Request, keys: Mapping[str, str | None]) -> str:
+    """Which vendor's key was presented (each fake knows the keys of the vendors that speak its protocol);
+    a vendor whose key is None takes any key or none, as self-hosted servers often do."""
     presented = presented_key(request)
-    vendor = next((v for v, key in keys.items() if key == presented), None)
+    vendor = next((v for v, key in keys.items() if key is None or key == presented), None)
     if vendor is None:
         raise Reply(JSONResponse({"error": "invalid api key"}, 401))
     return vendor
