@@ -240,7 +240,11 @@ class Providers:
 
         Discovery left unfinished goes on in the background; the catalogue answers with what is known.
         """
-        discovering = [llm for llm in self.llms.values() if llm.models() is not None]
+        discovering = [
+            llm
+            for provider_id, llm in self.llms.items()
+            if self.configured(provider_id) and self._ask(provider_id, "models", llm.models, None) is not None
+        ]
         if discovering:
             await asyncio.wait([asyncio.ensure_future(llm.discover()) for llm in discovering], timeout=wait)
 
