@@ -16,7 +16,15 @@ from typing import Protocol, TypeVar
 
 import httpx
 
-from avatarium.providers.base import LLMProvider, ProviderError, STTModelInfo, STTProvider, TTSProvider, VoiceInfo
+from avatarium.providers.base import (
+    LLMProvider,
+    ModelInfo,
+    ProviderError,
+    STTModelInfo,
+    STTProvider,
+    TTSProvider,
+    VoiceInfo,
+)
 from avatarium.providers.plugins import Plugin, builtin_specs, load_specs
 from avatarium.providers.spec import ProviderSpec
 
@@ -67,6 +75,12 @@ class STTModelEntry:
     available: bool
 
 
+def _entry(provider_id: str, model: ModelInfo) -> ModelEntry:
+    return ModelEntry(
+        f"{provider_id}/{model.name}", provider_id, model.display_name, model.context_window, model.streaming
+    )
+
+
 class Providers:
     """Looks up the provider for a model or voice id, honouring configuration and test keys."""
 
@@ -105,21 +119,19 @@ class Providers:
 
     # Chat models
 
+    def _chat_models(self, spec: ProviderSpec) -> Sequence[ModelInfo]:
+        llm = self.llms.get(spec.id)
+        found = self._ask(spec.id, "models", llm.models, None) if llm else None
+        return spec.models if found is None else found
+
     def models(self) -> list[ModelEntry]:
-        entries = []
-        for spec in self.specs.values():
-            llm = self.llms.get(spec.id)
-            found = self._ask(spec.id, "models", llm.models, None) if llm else None
-            for model in spec.models if found is None else found:
-                entries.append(
-                    ModelEntry(
-                        f"{spec.id}/{model.name}", spec.id, model.display_name, model.context_window, model.streaming
-                    )
-                )
-        return entries
+        return [_entry(spec.id, model) for spec in self.specs.values() for model in self._chat_models(spec)]
 
     def model(self, model_id: str) -> ModelEntry | None:
-        return next((m for m in self.models() if m.id == model_id), None)
+        provider_id, _, name = model_id.partition("/")
+        spec = self.specs.get(provider_id)
+        found = [m for m in self._chat_models(spec) if m.name == name] if spec else []
+        return _entry(provider_id, found[0]) if found else None
 
     def check_model(self, model_id: str, field: str = "model") -> str:
         if self.model(model_id) is not None:
@@ -155,23 +167,28 @@ class Providers:
 
     # Voices
 
+    def _voices_of(self, provider_id: str) -> Sequence[VoiceInfo]:
+        tts = self.tts.get(provider_id)
+        if tts is None:
+            return self.specs[provider_id].voices
+        return self._ask(provider_id, "voices", tts.voices, list[VoiceInfo]())
+
+    def _speaking(self) -> list[str]:
+        return list(dict.fromkeys([*self.specs, *self.tts]))
+
     def voices(self) -> list[Voice]:
         voices = []
-        for provider_id in dict.fromkeys([*self.specs, *self.tts]):
-            tts = self.tts.get(provider_id)
-            if tts is None:
-                spec = self.specs[provider_id]
-                voices += [Voice(info, provider_id, False) for info in spec.voices]
-                continue
-            available = self.configured(provider_id)
-            voices += [
-                Voice(info, provider_id, available)
-                for info in self._ask(provider_id, "voices", tts.voices, list[VoiceInfo]())
-            ]
+        for provider_id in self._speaking():
+            available = provider_id in self.tts and self.configured(provider_id)
+            voices += [Voice(info, provider_id, available) for info in self._voices_of(provider_id)]
         return voices
 
     def voice(self, voice_id: str) -> Voice | None:
-        return next((v for v in self.voices() if v.info.id == voice_id), None)
+        for provider_id in self._speaking():
+            for info in self._voices_of(provider_id):
+                if info.id == voice_id:
+                    return Voice(info, provider_id, provider_id in self.tts and self.configured(provider_id))
+        return None
 
     def check_voice(self, voice_id: str, field: str = "voiceId") -> Voice:
         voice = self.voice(voice_id)
