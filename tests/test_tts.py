@@ -165,10 +165,9 @@ async def test_eight_concurrent_syntheses(client: httpx.AsyncClient, account: Ac
 
 
 async def test_piper_visemes_come_from_its_phoneme_alignment() -> None:
-    from avatarium.presets.catalog import Catalog
     from avatarium.providers.local.tts import LocalTTS
 
-    speech = await LocalTTS(list(Catalog.load().voices.values())).synthesize("Good morning, everyone.", VOICE)
+    speech = await LocalTTS().synthesize("Good morning, everyone.", VOICE)
     assert speech.aligned  # not the estimate: the alignment extra of piper-tts is installed and used
     assert speech.visemes[-1].end_ms == speech.duration_ms
 
@@ -194,10 +193,9 @@ async def test_espeak_voices_in_other_languages(
 
 
 async def test_espeak_visemes_are_aligned_and_speed_applies() -> None:
-    from avatarium.presets.catalog import Catalog
     from avatarium.providers.local.tts import LocalTTS
 
-    voices = LocalTTS(list(Catalog.load().voices.values()))
+    voices = LocalTTS()
     normal = await voices.synthesize("Hola, buenos días a todos.", "espeak-es")
     fast = await voices.synthesize("Hola, buenos días a todos.", "espeak-es", speed=2.0)
     assert normal.aligned and fast.duration_ms < normal.duration_ms * 0.75

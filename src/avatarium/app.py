@@ -34,8 +34,10 @@ from avatarium.realtime.fanout import make_fanout
 from avatarium.realtime.routes import router as realtime_router
 from avatarium.routing import index_routes, parse_json_strictly
 from avatarium.state import AppState
+from avatarium.stt.routes import router as stt_router
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
+from avatarium.tts.routes import vendor_routes
 
 log = logging.getLogger("avatarium")
 
@@ -59,7 +61,7 @@ def build_state(settings: Settings, providers: Providers | None = None) -> AppSt
         auth=Authenticator(sessions, signer, stamps),
         conversation_reads=ConversationReads(sessions, stamps),
         catalog=catalog,
-        providers=providers or build_providers(settings, catalog),
+        providers=providers or build_providers(settings),
         fanout=make_fanout(settings.redis_url, settings.socket_max_pending_events),
         previews=PreviewCache(),
     )
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         conversations_router,
         realtime_router,
         tts_router,
+        vendor_routes(state.providers),
+        stt_router,
         apikeys_router,
         accounts_router,
     ):

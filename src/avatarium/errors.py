@@ -97,6 +97,8 @@ _PROVIDER_MESSAGES = {
 
 def provider_error(exc: ProviderError) -> ApiError:
     """One mapping from provider failures to our statuses; vendor payloads never pass through."""
+    if exc.category == "unknown":
+        return bad_request(exc.message, exc.field, "unknown")
     return ApiError(exc.http_status, _PROVIDER_MESSAGES[exc.category].format(provider=exc.provider))
 
 
@@ -196,7 +198,8 @@ def install(app: FastAPI) -> None:
 
     async def on_provider(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProviderError)
-        log.warning("provider %s failed: %s", exc.provider, exc.category)
+        if exc.category != "unknown":
+            log.warning("provider %s failed: %s", exc.provider, exc.category)
         return error_response(request, provider_error(exc))
 
     async def on_outage(request: Request, exc: Exception) -> JSONResponse:

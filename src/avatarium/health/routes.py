@@ -42,7 +42,12 @@ async def health(request: Request, state: StateDep) -> JSONResponse:
     if state.settings.redis_url:
         checks["redis"] = await _check("redis", state.limiter.check_health())
     healthy = "down" not in checks.values()
-    data = {"status": "ok" if healthy else "degraded", "version": __version__, "checks": checks}
+    data = {
+        "status": "ok" if healthy else "degraded",
+        "version": __version__,
+        "checks": checks,
+        "plugins": [plugin.out() for plugin in state.providers.plugins],  # a broken plugin is reported, not fatal
+    }
     request_id = request_id_of(request.scope.setdefault("state", {}))
     if healthy:
         return JSONResponse(success(data, request_id))

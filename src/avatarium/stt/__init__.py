@@ -1,0 +1,1 @@
+"""Speech-to-text: the models that turn the user's voice into text."""
