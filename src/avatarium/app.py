@@ -36,6 +36,7 @@ from avatarium.routing import index_routes
 from avatarium.state import AppState
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
+from avatarium.web import routes as web
 
 log = logging.getLogger("avatarium")
 
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         version=__version__,
         description="Spoken, lip-synced conversations with 3D avatars.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by avatarium.web
+        redoc_url=None,
     )
     app.state.avatarium = state
     errors.install(app)
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(health_router)
     app.include_router(v1)
     metrics.install(app)
+    web.install(app)
     index_routes(app)
 
     idempotency.install(app)

@@ -1,0 +1,53 @@
+"""Security headers of the pages and files served to browsers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
+def _socket_origin(http_origin: str) -> str:
+    return http_origin.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+
+
+def content_security_policy(base: str, *, docs: bool = False) -> str:
+    """What our pages need, nothing more: scripts, styles and fonts from this origin only, no inline code.
+
+    `base` is this server's public base URL. The pages talk to this origin's API and to its
+    WebSocket: CSP Level 3 lets `'self'` cover `ws:`/`wss:` of the same host, older Safari does
+    not, so the socket's origin is named too. `blob:` and `data:` are where three.js puts the
+    textures embedded in a GLB. The API docs (Swagger UI, ReDoc) set inline styles from their
+    scripts and render data: images, and ReDoc runs its search in a blob: worker.
+    """
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self' 'unsafe-inline'" if docs else "'self'",
+        "img-src": "'self' data: blob:",
+        "font-src": "'self'",
+        "connect-src": f"'self' {origin} {_socket_origin(origin)} blob: data:",
+        "media-src": "'self' blob:",
+        "worker-src": "'self' blob:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def page_headers(base: str, *, docs: bool = False) -> dict[str, str]:
+    return {
+        **NOSNIFF,
+        "Content-Security-Policy": content_security_policy(base, docs=docs),
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": "DENY",
+    }
+
+
+# The SDK and the widget are loaded by pages of other origins; module scripts are fetched with
+# CORS, so these public, credential-free files say any origin may read them.
+PUBLIC_FILE_HEADERS = {**NOSNIFF, "Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
