@@ -125,8 +125,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @dataclass
 class Tab:
     page: Page
-    errors: list[str]
-    requests: list[str]
+    errors: list[str]  # console errors, uncaught exceptions
+    requests: list[str]  # URLs that got an answer
 
     def events(self, name: str | None = None) -> list[Any]:
         events: list[Any] = self.page.evaluate("window.events || []")
@@ -152,12 +152,11 @@ def tab(browser: Browser) -> Iterator[Tab]:
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
-            errors.append(message.text)
+            errors.append(f"{message.text} at {message.location.get('url', '')}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("response", lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    page.on("requestfinished", lambda request: requests.append(request.url))  # sent and answered (not CSP-blocked)
     page.set_default_timeout(30_000)
     yield Tab(page, errors, requests)
     context.close()

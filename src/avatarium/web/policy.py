@@ -11,21 +11,22 @@ def _socket_origin(http_origin: str) -> str:
     return http_origin.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
 
 
-def content_security_policy(base: str, *, docs: bool = False) -> str:
+def content_security_policy(base: str, *, inline_styles: bool = False) -> str:
     """What our pages need, nothing more: scripts, styles and fonts from this origin only, no inline code.
 
     `base` is this server's public base URL. The pages talk to this origin's API and to its
     WebSocket: CSP Level 3 lets `'self'` cover `ws:`/`wss:` of the same host, older Safari does
     not, so the socket's origin is named too. `blob:` and `data:` are where three.js puts the
-    textures embedded in a GLB. The API docs (Swagger UI, ReDoc) set inline styles from their
-    scripts and render data: images, and ReDoc runs its search in a blob: worker.
+    textures embedded in a GLB, and where ReDoc runs its search worker. ReDoc (styled-components)
+    writes `<style>` elements from its script: its page alone gets `inline_styles`; scripts stay
+    same-origin files everywhere.
     """
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
-        "style-src": "'self' 'unsafe-inline'" if docs else "'self'",
+        "style-src": "'self' 'unsafe-inline'" if inline_styles else "'self'",
         "img-src": "'self' data: blob:",
         "font-src": "'self'",
         "connect-src": f"'self' {origin} {_socket_origin(origin)} blob: data:",
@@ -39,10 +40,10 @@ def content_security_policy(base: str, *, docs: bool = False) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
-def page_headers(base: str, *, docs: bool = False) -> dict[str, str]:
+def page_headers(base: str, *, inline_styles: bool = False) -> dict[str, str]:
     return {
         **NOSNIFF,
-        "Content-Security-Policy": content_security_policy(base, docs=docs),
+        "Content-Security-Policy": content_security_policy(base, inline_styles=inline_styles),
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Frame-Options": "DENY",
     }

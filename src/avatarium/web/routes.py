@@ -14,10 +14,10 @@ from avatarium.web.policy import PUBLIC_FILE_HEADERS, page_headers
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
-# Page URL → its file under static/, and whether it is an API docs page (their scripts need inline styles).
+# Page URL → its file under static/, and whether its CSP allows inline styles (ReDoc writes them).
 PAGES: dict[str, tuple[str, bool]] = {
     "/playground": ("playground/index.html", False),
-    "/docs": ("docs/swagger.html", True),
+    "/docs": ("docs/swagger.html", False),
     "/redoc": ("docs/redoc.html", True),
 }
 LANDING = "index.html"
@@ -64,16 +64,16 @@ def _file(asset: assets.Asset) -> Endpoint:
     return serve_file
 
 
-def _page(asset: assets.Asset, docs: bool) -> Endpoint:
+def _page(asset: assets.Asset, inline_styles: bool) -> Endpoint:
     async def serve_page(request: Request) -> Response:
         base = public_base(request.app.state.avatarium.settings.public_url, request.scope)
-        return _serve(request, asset, page_headers(base, docs=docs))
+        return _serve(request, asset, page_headers(base, inline_styles=inline_styles))
 
     return serve_page
 
 
 def _landing(asset: assets.Asset) -> Endpoint:
-    page = _page(asset, docs=False)
+    page = _page(asset, inline_styles=False)
 
     async def landing(request: Request) -> Response:
         if request.method in ("GET", "HEAD") and wants_html(request.headers.get("accept", "")):
@@ -89,7 +89,7 @@ def install(app: FastAPI) -> None:
     for path, asset in files.items():
         if not path.endswith(".html"):
             app.add_route("/" + path, _file(asset), methods=["GET", "HEAD"], include_in_schema=False)
-    for url, (path, docs) in PAGES.items():
-        app.add_route(url, _page(files[path], docs), methods=["GET", "HEAD"], include_in_schema=False)
+    for url, (path, inline_styles) in PAGES.items():
+        app.add_route(url, _page(files[path], inline_styles), methods=["GET", "HEAD"], include_in_schema=False)
     # Every method, so that non-browser clients see exactly the 404 this path gave before it had a page.
     app.add_route("/", _landing(files[LANDING]), include_in_schema=False)

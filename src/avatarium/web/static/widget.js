@@ -47,7 +47,7 @@
       element('input', { type: 'text', name: 'message', 'aria-label': 'Message', placeholder: 'Type a message…', maxlength: '4000', autocomplete: 'off' })
     );
     const sendButton = element('button', { type: 'submit', class: 'send' }, 'Send');
-    const mic = element('button', { type: 'button', class: 'mic', 'aria-pressed': 'false', 'aria-label': 'Talk with the microphone' }, '🎤');
+    const mic = element('button', { type: 'button', class: 'mic', 'aria-pressed': 'false', 'aria-label': 'Talk with the microphone' }, 'Mic');
     const stop = element('button', { type: 'button', class: 'stop', 'aria-label': 'Stop the avatar' }, '■');
     form.append(input, mic, stop, sendButton);
     panel.append(stage, status, transcript, form);

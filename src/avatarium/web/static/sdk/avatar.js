@@ -74,8 +74,8 @@ export class AvatarView {
     // Head and shoulders: the face's box with a margin, whatever the rest of the model is.
     const size = box.getSize(new THREE.Vector3());
     const center = box.getCenter(new THREE.Vector3());
-    const height = Math.max(size.y, size.x) * 1.6;
-    center.y -= size.y * 0.12;
+    const height = Math.max(size.y, size.x) * 1.5;
+    center.y -= size.y * 0.04; // a little below the face: the neck and shoulders where a model has them
     const distance = height / 2 / Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2));
     this.camera.position.set(center.x, center.y + size.y * 0.05, box.max.z + distance);
     this.camera.near = distance / 50;
