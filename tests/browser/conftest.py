@@ -70,7 +70,7 @@ class Server:
         return httpx.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
 
 
-def _outside_loop(work: Callable[[], object]) -> None:
+def outside_loop(work: Callable[[], object]) -> None:
     """Playwright's sync API runs an event loop on this thread; asyncio.run needs a thread without one."""
     with ThreadPoolExecutor(1) as pool:
         pool.submit(work).result()
@@ -82,7 +82,7 @@ def _account(url: str, database: str) -> str:
     registered = httpx.post(f"{url}/v1/auth/register", json={"email": email, "password": "correct horse"})
     jwt = registered.json()["data"]["token"]
     created = httpx.post(f"{url}/v1/api-keys", json={"name": "site"}, headers={"Authorization": f"Bearer {jwt}"})
-    _outside_loop(lambda: asyncio.run(set_tier_elsewhere(database, email, "enterprise", 100_000)))
+    outside_loop(lambda: asyncio.run(set_tier_elsewhere(database, email, "enterprise", 100_000)))
     return str(created.json()["data"]["key"])
 
 
@@ -91,7 +91,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the suite (loading the voice takes seconds); tests use conversations of their own."""
     folder = tmp_path_factory.mktemp("browser")
     database = f"sqlite+aiosqlite:///{folder / 'avatarium.db'}"
-    _outside_loop(lambda: upgrade(database))
+    outside_loop(lambda: upgrade(database))
     site_port = free_port()
     site_origin = f"http://127.0.0.1:{site_port}"
     settings = Settings(

@@ -21,6 +21,7 @@ PAGES: dict[str, tuple[str, bool]] = {
     "/redoc": ("docs/redoc.html", True),
 }
 LANDING = "index.html"
+_EVERY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _quality(accept: str, media: str) -> float:
@@ -92,4 +93,4 @@ def install(app: FastAPI) -> None:
     for url, (path, inline_styles) in PAGES.items():
         app.add_route(url, _page(files[path], inline_styles), methods=["GET", "HEAD"], include_in_schema=False)
     # Every method, so that non-browser clients see exactly the 404 this path gave before it had a page.
-    app.add_route("/", _landing(files[LANDING]), include_in_schema=False)
+    app.add_route("/", _landing(files[LANDING]), methods=list(_EVERY_METHOD), include_in_schema=False)
