@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,17 +12,31 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The browser code's checkers (eslint, tsc) and the npm packages the vendored files come from.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
 run: $(STAMP)
 	$(BIN)/avatarium serve --host 127.0.0.1 --port 8000
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	npx eslint src/avatarium/web/static scripts eslint.config.js
+	node scripts/vendor-web.mjs --check
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(NODE_STAMP)
 	$(BIN)/mypy src
+	npx tsc -p tsconfig.json
 
-test: lint typecheck
+test: lint typecheck chromium
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -30,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.tts
 	$(BIN)/python -m bench.realtime
 	$(BIN)/python -m bench.vendors
+	$(BIN)/python -m bench.browser_latency
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules artifacts

@@ -110,9 +110,7 @@ def test_html_is_chosen_only_when_preferred() -> None:
     assert not wants_html("text/html;q=oops")
 
 
-async def test_browser_routes_are_not_rate_limited_nor_in_the_schema(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_browser_routes_are_not_rate_limited_nor_in_the_schema(client: httpx.AsyncClient, app: FastAPI) -> None:
     limit = app.state.avatarium.settings.anonymous_rate_limit
     for _ in range(limit + 5):
         response = await client.get("/sdk/avatarium.js")

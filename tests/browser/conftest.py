@@ -41,6 +41,8 @@ FLAGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
 ]
+# Waits poll on a timer: polling on animation frames starves while software WebGL keeps the page busy.
+POLL_MS = 50
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 # Records every audio source started, so that tests see audio really start (and stop starting).

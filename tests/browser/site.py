@@ -30,7 +30,8 @@ async function start(element, avatarId) {
     options = { avatarId, apiKey: params.get('key') };
   } else {
     const { conversationId, clientToken } = await credentials(avatarId);
-    options = { avatarId, conversationId, clientToken: params.get('mode') === 'badtoken' ? 'not-a-token' : clientToken };
+    const token = params.get('mode') === 'badtoken' ? 'not-a-token' : clientToken;
+    options = { avatarId, conversationId, clientToken: token };
   }
   const avatar = new Avatarium(element, options);
   for (const name of ['ready', 'stateChanged', 'message', 'error', 'transcript']) avatar.on(name, record(name));

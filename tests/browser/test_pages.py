@@ -8,9 +8,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.browser.conftest import SCREENSHOTS, Server, Tab
+from tests.browser.conftest import POLL_MS, SCREENSHOTS, Server, Tab
 
-POLL_MS = 50
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 

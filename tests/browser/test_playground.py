@@ -7,9 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.browser.conftest import Server, Tab
+from tests.browser.conftest import POLL_MS, Server, Tab
 
-POLL_MS = 50
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import Server, Tab
+from tests.browser.conftest import POLL_MS, Server, Tab
 from tests.fakes.llm import echo_reply
-
-# Waits poll on a timer: polling on animation frames starves while software WebGL keeps the page busy.
-POLL_MS = 50
 
 # Samples, every animation frame, the strongest viseme weight on the avatar's meshes, read from the scene.
 MOUTH_PROBE = """
@@ -36,7 +34,9 @@ MOUTH_PROBE = """
 
 def open_sdk(tab: Tab, server: Server, query: str = "") -> None:
     tab.page.goto(f"{server.site}/sdk.html?{query}")
-    tab.page.wait_for_function("() => (window.events || []).some(e => e.name === 'ready' || e.name === 'error')", polling=POLL_MS)
+    tab.page.wait_for_function(
+        "() => (window.events || []).some(e => e.name === 'ready' || e.name === 'error')", polling=POLL_MS
+    )
 
 
 def send(tab: Tab, text: str) -> None:
@@ -78,7 +78,7 @@ def test_a_turn_is_spoken_with_the_mouth_moving_on_the_audio_clock(tab: Tab, ser
     assert tab.states() == ["thinking", "speaking", "idle"]
     starts = tab.page.evaluate("window.audioStarts")
     assert len(starts) == 3  # one per sentence of the scripted reply, scheduled back to back
-    assert all(b["when"] >= a["when"] + a["duration"] - 1e-3 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b["when"] >= a["when"] + a["duration"] - 1e-3 for a, b in itertools.pairwise(starts))
     speaking = [m["weight"] for m in mouth if m["state"] == "speaking"]
     assert max(speaking) > 0.5 and len({round(w, 2) for w in speaking}) > 10  # moving, not stuck open
     assert tab.errors == [], tab.errors

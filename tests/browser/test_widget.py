@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import Server, Tab
-
-POLL_MS = 50
+from tests.browser.conftest import POLL_MS, Server, Tab
 
 
 def test_the_widget_renders_in_a_corner_and_talks(tab: Tab, server: Server) -> None:

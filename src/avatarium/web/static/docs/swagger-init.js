@@ -1,5 +1,4 @@
 // Starts Swagger UI on this server's OpenAPI document (a file, since the pages allow no inline script).
-/* global SwaggerUIBundle */
 SwaggerUIBundle({
   url: new URL('openapi.json', document.baseURI).href,
   dom_id: '#swagger-ui',

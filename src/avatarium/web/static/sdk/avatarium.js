@@ -22,8 +22,8 @@ export { api } from './rest.js';
  * @typedef {object} AvatariumOptions
  * @property {string} [avatarId] the avatar to show; required unless `conversationId` is given
  * @property {string} [baseUrl] the server; default: where this module was loaded from
- * @property {string} [conversationId] a conversation your backend created…
- * @property {string} [clientToken] …and the `clientToken` it returned (no API key in the page)
+ * @property {string} [conversationId] a conversation your backend created, with
+ * @property {string} [clientToken] the `clientToken` it returned (no API key in the page)
  * @property {string} [apiKey] for demos only: the SDK creates the conversation itself (the key is visible to anyone)
  * @property {string} [personaId] with `apiKey`: the conversation's persona
  * @property {string} [voiceId] with `apiKey`: the conversation's voice

@@ -1,5 +1,4 @@
 // AudioWorklet processor: the microphone, mixed to mono and resampled to 16 kHz, as 16-bit PCM chunks of 20 ms.
-/* global sampleRate, registerProcessor, AudioWorkletProcessor */
 
 const TARGET_RATE = 16000;
 const CHUNK_SAMPLES = TARGET_RATE / 50;
