@@ -29,7 +29,7 @@ run: $(STAMP)
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	npx eslint src/avatarium/web/static scripts eslint.config.js
+	npx eslint src/avatarium/web/static scripts tests/js eslint.config.js
 	node scripts/vendor-web.mjs --check
 
 typecheck: $(STAMP) $(NODE_STAMP)
@@ -37,6 +37,7 @@ typecheck: $(STAMP) $(NODE_STAMP)
 	npx tsc -p tsconfig.json
 
 test: lint typecheck chromium
+	node --test tests/js/
 	$(BIN)/pytest
 
 bench: $(STAMP)

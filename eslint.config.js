@@ -26,5 +26,5 @@ export default [
     files: ['src/avatarium/web/static/sdk/pcm-worklet.js'],
     languageOptions: { globals: { ...globals.audioWorklet } },
   },
-  { files: ['scripts/*.mjs'], languageOptions: { globals: { ...globals.node } } },
+  { files: ['scripts/*.mjs', 'tests/js/*.mjs'], languageOptions: { globals: { ...globals.node } } },
 ];

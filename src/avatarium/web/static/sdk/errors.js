@@ -23,12 +23,11 @@ export const FATAL_CLOSE_CODES = /** @type {Record<number, string>} */ ({
 });
 
 /**
- * Any thrown value as an AvatariumError.
+ * Any thrown value as an AvatariumError (a bug or a browser failure becomes `INTERNAL_SERVER_ERROR`).
  * @param {unknown} error
- * @param {string} [code] the code when `error` carries none
  */
-export function asAvatariumError(error, code = 'INTERNAL_SERVER_ERROR') {
+export function asAvatariumError(error) {
   if (error instanceof AvatariumError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new AvatariumError(code, message);
+  return new AvatariumError('INTERNAL_SERVER_ERROR', message);
 }

@@ -37,13 +37,3 @@ export function visemeWeights(visemes, ms) {
   }
   return weights;
 }
-
-/**
- * The viseme scheduled at `ms` (the one the weights favour), or null in silence.
- * @param {readonly Viseme[]} visemes
- * @param {number} ms
- */
-export function visemeAt(visemes, ms) {
-  const current = visemes.find((v) => v.startMs <= ms && ms < v.endMs);
-  return current && current.viseme !== 'viseme_sil' ? current.viseme : null;
-}

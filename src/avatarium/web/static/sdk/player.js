@@ -52,10 +52,6 @@ export class Player {
     if (context.state !== 'running') await context.resume();
   }
 
-  get unlocked() {
-    return this.context?.state === 'running';
-  }
-
   /** @param {number} volume 0..1 */
   setVolume(volume) {
     this.volume = volume;
