@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean chromium
+.PHONY: run test lint typecheck bench clean chromium docs-images
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.realtime
 	$(BIN)/python -m bench.vendors
 	$(BIN)/python -m bench.browser_latency
+
+# The README's pictures, from the browser tests' screenshots (run `make test` first).
+docs-images:
+	cp artifacts/screenshots/playground-conversation-end.png docs/images/playground.png
+	cp artifacts/screenshots/presets.png docs/images/presets.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules artifacts

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import httpx
 
 from tests.browser.conftest import POLL_MS, Server, Tab
-
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 def test_the_playground_shows_catalogues_and_holds_a_turn(tab: Tab, server: Server) -> None:
@@ -45,8 +40,7 @@ def test_the_playground_shows_catalogues_and_holds_a_turn(tab: Tab, server: Serv
     # Voice input is optional: a server without it answers 404 there, which the browser logs.
     unexpected = [e for e in tab.errors if "/v1/stt/models" not in e]
     assert unexpected == [], unexpected
-    DOCS_IMAGES.mkdir(exist_ok=True)
-    shutil.copy(tab.shot("playground-conversation-end", full_page=True), DOCS_IMAGES / "playground.png")
+    tab.shot("playground-conversation-end", full_page=True)
 
 
 def test_the_playground_explains_a_refusal(tab: Tab, server: Server) -> None:
