@@ -49,7 +49,7 @@ bench: $(STAMP)
 
 # The README's pictures, from the browser tests' screenshots (run `make test` first).
 docs-images:
-	cp artifacts/screenshots/playground-conversation-end.png docs/images/playground.png
+	cp artifacts/screenshots/playground-conversation.png docs/images/playground.png
 	cp artifacts/screenshots/presets.png docs/images/presets.png
 
 clean:

@@ -63,3 +63,23 @@ def test_the_playground_is_usable_on_a_phone(tab: Tab, server: Server) -> None:
     for control in ("#message", "#avatar", "#email", "#apikey"):
         assert page.locator(control).bounding_box() is not None
     tab.shot("playground-phone", full_page=True)
+
+
+def test_an_upload_the_server_refuses_shows_its_message(tab: Tab, server: Server) -> None:
+    """Whatever the server says of a broken model file (a 400 naming the problem, or a refusal of the
+    route itself on a server without custom avatars), the playground shows the API's own message."""
+    junk = b"this is not a glTF binary"
+    expected = server.api("POST", "/v1/avatars", files={"model": ("junk.glb", junk)}, data={"name": "Junk"})
+    assert expected.status_code >= 400
+    page = tab.page
+    page.goto(f"{server.url}/playground")
+    page.get_by_label("…or paste an API key").fill(server.key)
+    page.get_by_role("button", name="Use this key").click()
+    page.get_by_text("Upload your own avatar").click()
+    page.get_by_label("Model (.glb or .vrm, at most 25 MB)").set_input_files(
+        {"name": "junk.glb", "mimeType": "model/gltf-binary", "buffer": junk}
+    )
+    page.get_by_label("Name").fill("Junk")
+    page.get_by_role("button", name="Upload").click()
+    result = page.locator("#upload-result")
+    result.filter(has_text=expected.json()["error"]["message"]).wait_for()
