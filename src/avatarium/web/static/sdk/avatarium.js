@@ -128,7 +128,8 @@ export class Avatarium {
   async send(text) {
     const content = this.checkText(text, 4000);
     await this.whenReady();
-    this.muted = false;
+    // Still muted after a stop(): audio of the interrupted reply may be on its way. The server's
+    // `thinking` for this message comes after that reply's end, and unmutes.
     return new Promise((resolve, reject) => {
       this.turns.push({ text: content, started: false, reply: null, error: null, resolve, reject });
       this.connection?.send({ type: 'message', content });
@@ -149,7 +150,6 @@ export class Avatarium {
     }
     const body = { text: content, voiceId: this.conversation?.voiceId };
     const speech = await api(this.baseUrl, '/v1/tts', { body, token: this.options.apiKey });
-    this.muted = false;
     await this.player.enqueue(base64ToBuffer(speech.audio), speech.visemes ?? []);
     await new Promise((resolve) => {
       const done = () => {
