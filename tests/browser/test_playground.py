@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import httpx
 
-from tests.browser.conftest import POLL_MS, Server, Tab
+from avatarium.app import create_app
+from avatarium.config import Settings
+from avatarium.db.migrate import upgrade
+from tests.browser.conftest import POLL_MS, Server, Tab, outside_loop
+from tests.conftest import make_providers
+from tests.fakes.server import serve
 
 
 def test_the_playground_shows_catalogues_and_holds_a_turn(tab: Tab, server: Server) -> None:
@@ -83,3 +91,19 @@ def test_an_upload_the_server_refuses_shows_its_message(tab: Tab, server: Server
     page.get_by_role("button", name="Upload").click()
     result = page.locator("#upload-result")
     result.filter(has_text=expected.json()["error"]["message"]).wait_for()
+
+
+def test_a_rate_limited_visitor_is_told_what_to_do(tab: Tab, tmp_path: Path) -> None:
+    """Anonymous visitors share their address's limit: past it, the playground says how long to wait."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'limited.db'}"
+    outside_loop(lambda: upgrade(database))
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=database, jwt_secret="limited-" + "x" * 32, anonymous_rate_limit=3
+    )
+    with serve(create_app(settings, make_providers())) as url:
+        tab.page.goto(f"{url}/playground")  # four public catalogues: the fourth is refused
+        notice = tab.page.locator("#notice")
+        notice.wait_for()
+        text = notice.inner_text()
+    assert re.search(r"Too many requests: wait \d+ s and try again", text), text
+    assert "sign in" in text
