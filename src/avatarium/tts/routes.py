@@ -40,7 +40,7 @@ async def _render(
 ) -> service.Rendered:
     provider, resolved = state.providers.tts_for(voice_id, local_only)
     speech = await service.speak_long(provider, resolved, text, speed)
-    return service.render(speech, fmt, resolved, provider.id)
+    return await service.render(speech, fmt, resolved, provider.id)
 
 
 @router.get("/voices", summary="List available voices", dependencies=[Depends(public_caller)])

@@ -41,11 +41,6 @@ class Asset:
     etag: str
     cache_control: str
 
-    def matches(self, if_none_match: str) -> bool:
-        """Whether an `If-None-Match` header names this asset's current version (exact tags, not substrings)."""
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or self.etag in tags
-
 
 def _content_type(name: str) -> str:
     suffix = name[name.rfind(".") :] if "." in name else ""

@@ -1,10 +1,8 @@
-"""Security headers of the pages and files served to browsers."""
+"""Security headers of the pages and files served to browsers (`nosniff` is the middleware's, on every response)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
-
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 
 def _socket_origin(http_origin: str) -> str:
@@ -42,7 +40,6 @@ def content_security_policy(base: str, *, inline_styles: bool = False) -> str:
 
 def page_headers(base: str, *, inline_styles: bool = False) -> dict[str, str]:
     return {
-        **NOSNIFF,
         "Content-Security-Policy": content_security_policy(base, inline_styles=inline_styles),
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Frame-Options": "DENY",
@@ -51,4 +48,4 @@ def page_headers(base: str, *, inline_styles: bool = False) -> dict[str, str]:
 
 # The SDK and the widget are loaded by pages of other origins; module scripts are fetched with
 # CORS, so these public, credential-free files say any origin may read them.
-PUBLIC_FILE_HEADERS = {**NOSNIFF, "Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+PUBLIC_FILE_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}

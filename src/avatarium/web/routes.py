@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.exceptions import HTTPException
 
 from avatarium.envelope import public_base
+from avatarium.http_cache import etag_matches
 from avatarium.web import assets
 from avatarium.web.policy import PUBLIC_FILE_HEADERS, page_headers
 
@@ -50,7 +51,7 @@ def _serve(request: Request, asset: assets.Asset, headers: dict[str, str]) -> Re
     headers = {**headers, "ETag": asset.etag, "Cache-Control": asset.cache_control}
     if asset.gzipped is not None:
         headers["Vary"] = "Accept-Encoding"
-    if asset.matches(request.headers.get("if-none-match", "")):
+    if etag_matches(request.headers.get("if-none-match"), asset.etag):
         return Response(status_code=304, headers=headers)
     body = asset.body
     if asset.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
