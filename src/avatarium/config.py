@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_MODEL_BYTES = 25 * 1024 * 1024  # an uploaded avatar model (multipart body)
 
 
 def _vendor_key(variable: str) -> SecretStr | None:
@@ -37,6 +38,17 @@ class Settings(BaseSettings):
     log_level: str = "info"
     preload_models: bool = True  # load the embedded model and voice at start-up, in the background
 
+    # Uploaded avatar files: unset, a directory in the data dir; `s3://bucket/prefix` or `file:///path` otherwise.
+    storage_url: str | None = None
+    storage_endpoint_url: str | None = None  # any S3-compatible server (MinIO, R2, …); unset: AWS
+    storage_region: str = "us-east-1"
+    storage_access_key_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("AVATARIUM_STORAGE_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID")
+    )
+    storage_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AVATARIUM_STORAGE_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY")
+    )
+
     provider_deadline_seconds: float = 60.0
     provider_retries: int = 2
     fallback_models: list[str] = Field(default_factory=list)  # tried in order when a model's provider fails
@@ -60,6 +72,15 @@ class Settings(BaseSettings):
     groq_base_url: str = "https://api.groq.com"
     elevenlabs_base_url: str = "https://api.elevenlabs.io"
     deepgram_base_url: str = "https://api.deepgram.com"
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("s3://", "file:///")):
+            raise ValueError("must be s3://bucket/prefix or file:///absolute/path")
+        if value and value.startswith("s3://") and not value[5:].split("/", 1)[0]:
+            raise ValueError("must name a bucket: s3://bucket/prefix")
+        return value or None
 
     @cached_property
     def resolved_database_url(self) -> str:
