@@ -12,6 +12,7 @@ from avatarium.auth.tokens import TokenSigner
 from avatarium.cache.stamps import Stamps
 from avatarium.config import Settings
 from avatarium.ratelimit import RateLimiter
+from avatarium.storage.base import Storage
 from avatarium.tts.preview import PreviewCache
 
 if TYPE_CHECKING:
@@ -35,3 +36,4 @@ class AppState:
     providers: Providers
     fanout: Fanout
     previews: PreviewCache
+    storage: Storage

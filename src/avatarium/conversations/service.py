@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from avatarium.auth.principal import Principal
+from avatarium.avatars import service as avatars
+from avatarium.avatars.service import AvatarChoice
 from avatarium.cache.stamps import conversation_key
 from avatarium.conversations import repository
 from avatarium.conversations.schemas import CreateIn
@@ -69,32 +71,34 @@ def require_active(conversation: Conversation) -> None:
         raise ApiError(409, "This conversation has ended")
 
 
-def _resolve(catalog: Catalog, providers: Providers, body: CreateIn) -> dict[str, Any]:
-    avatar = catalog.avatars.get(body.avatar_id)
+def _resolve(catalog: Catalog, providers: Providers, body: CreateIn, avatar: AvatarChoice | None) -> dict[str, Any]:
     if avatar is None:
         raise bad_request(f"Unknown avatarId '{body.avatar_id}'; see GET /v1/avatars", "avatarId", "unknown")
     persona_id = body.persona_id or avatar.default_persona_id
-    persona = catalog.personas.get(persona_id)
-    if persona is None:
+    persona = catalog.personas.get(persona_id) if persona_id else None
+    if persona_id and persona is None:
         raise bad_request(f"Unknown personaId '{persona_id}'; see GET /v1/personas", "personaId", "unknown")
-    voice_id = body.voice_id or persona.default_voice_id or avatar.default_voice_id
+    # An uploaded avatar may have no default persona: the conversation then has none either.
+    voice_id = body.voice_id or (persona.default_voice_id if persona else "") or avatar.default_voice_id
     providers.check_voice(voice_id)
     model = providers.check_model(body.model or DEFAULT_MODEL)
-    system_prompt = body.system_prompt or persona.system_prompt or DEFAULT_SYSTEM_PROMPT.format(name=avatar.name)
+    prompt = persona.system_prompt if persona else ""
+    system_prompt = body.system_prompt or prompt or DEFAULT_SYSTEM_PROMPT.format(name=avatar.name)
     return {
         "avatar_id": avatar.id,
-        "persona_id": persona.id,
+        "persona_id": persona.id if persona else None,
         "voice_id": voice_id,
         "model": model,
         "system_prompt": system_prompt,
-        "greeting": persona.greeting,
+        "greeting": persona.greeting if persona else "",
     }
 
 
 async def create(
     session: AsyncSession, catalog: Catalog, providers: Providers, caller: Principal, body: CreateIn
 ) -> tuple[Conversation, list[Message]]:
-    resolved = _resolve(catalog, providers, body)
+    avatar = await avatars.choose(session, catalog, caller.user_id, body.avatar_id)
+    resolved = _resolve(catalog, providers, body, avatar)
     greeting = resolved.pop("greeting")
     now = utcnow()
     conversation = Conversation(
