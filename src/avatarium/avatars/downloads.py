@@ -35,9 +35,9 @@ async def _serve(
         raise service.storage_unavailable(exc) from None
 
 
-@router.api_route(
+@router.head("/avatars/{avatar_id}/{token}/model.glb", include_in_schema=False)
+@router.get(
     "/avatars/{avatar_id}/{token}/model.glb",
-    methods=["GET", "HEAD"],
     summary="Download an uploaded avatar's glTF binary, with its baked visemes",
     response_class=Response,
 )
@@ -47,9 +47,9 @@ async def download_model(
     return await _serve(request, state, session, avatar_id, token, files.MODEL)
 
 
-@router.api_route(
+@router.head("/avatars/{avatar_id}/{token}/thumbnail.png", include_in_schema=False)
+@router.get(
     "/avatars/{avatar_id}/{token}/thumbnail.png",
-    methods=["GET", "HEAD"],
     summary="Download an uploaded avatar's thumbnail",
     response_class=Response,
 )

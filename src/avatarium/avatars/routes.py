@@ -178,9 +178,9 @@ async def delete_avatar(
 
 
 # Asset downloads are static and cacheable, like files on a CDN: they are not rate limited.
-@assets.api_route(
+@assets.head("/avatars/{avatar_id}/model.glb", include_in_schema=False)
+@assets.get(
     "/avatars/{avatar_id}/model.glb",
-    methods=["GET", "HEAD"],
     summary="Download the avatar's glTF binary",
     response_class=Response,
 )
