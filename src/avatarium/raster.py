@@ -15,7 +15,8 @@ import numpy.typing as npt
 F64 = npt.NDArray[np.float64]
 _LIGHT = np.array([-0.35, 0.45, 0.82]) / np.linalg.norm([-0.35, 0.45, 0.82])
 _AMBIENT = 0.32
-_BUDGET = 2_000_000  # candidate pixels per pass (about 100 MB of temporaries), whatever the triangles
+_BATCH = 1_000_000  # candidate pixels per pass (about 100 MB of temporaries)
+BUDGET = 40_000_000  # candidate pixels per image: triangles past it are not drawn (a bound on the time taken)
 
 
 @dataclass(frozen=True)
@@ -42,58 +43,82 @@ def draw(
     full = size * supersample
     depth = np.full(full * full, -np.inf)
     image = np.tile(np.asarray(background, np.float64) / 255.0, (full * full, 1)) ** 2.2
+    budget = BUDGET
     for mesh in meshes:
-        _draw(mesh, full, supersample, depth, image)
+        budget = _draw(mesh, full, supersample, depth, image, budget)
     image = image.reshape(size, supersample, size, supersample, 3).mean(axis=(1, 3))
     srgb: npt.NDArray[np.uint8] = (np.clip(image, 0.0, 1.0) ** (1 / 2.2) * 255 + 0.5).astype(np.uint8)
     return srgb
 
 
-def _draw(mesh: Mesh, full: int, scale: int, depth: F64, image: F64) -> None:
+def _draw(mesh: Mesh, full: int, scale: int, depth: F64, image: F64, budget: int) -> int:
+    """Draw the mesh's triangles while candidate pixels remain in the budget; returns what remains."""
     corners = mesh.vertices[mesh.triangles] * np.array([scale, scale, 1.0])  # (T, 3, 3)
+    inside = np.isfinite(corners).all(axis=(1, 2))
+    corners[~inside] = 0.0
+    planes = _planes(corners)
+    inside &= np.isfinite(planes).all(axis=1)
+    inside &= (corners[:, :, 0].max(axis=1) >= 0) & (corners[:, :, 0].min(axis=1) < full)
+    inside &= (corners[:, :, 1].max(axis=1) >= 0) & (corners[:, :, 1].min(axis=1) < full)
     low = np.floor(corners[:, :, :2].min(axis=1)).astype(np.int64).clip(0, full - 1)
     high = np.ceil(corners[:, :, :2].max(axis=1)).astype(np.int64).clip(0, full - 1)
-    width, height = high[:, 0] - low[:, 0] + 1, high[:, 1] - low[:, 1] + 1
-    inside = (corners[:, :, 0].max(axis=1) >= 0) & (corners[:, :, 0].min(axis=1) < full)
-    inside &= (corners[:, :, 1].max(axis=1) >= 0) & (corners[:, :, 1].min(axis=1) < full)
+    size = high - low + 1
     visible = np.flatnonzero(inside)
-    batch = np.cumsum((width * height)[visible]) // _BUDGET
+    total = np.cumsum((size[:, 0] * size[:, 1])[visible])
+    visible, total = visible[total <= budget], total[total <= budget]
+    batch = total // _BATCH
     for number in np.unique(batch):
-        _fill(mesh, corners, low, width, height, visible[batch == number], full, depth, image)
+        part = visible[batch == number]
+        _fill(mesh, planes, low, size, part, full, depth, image)
+    return budget - int(total[-1]) if len(total) else budget
+
+
+def _planes(corners: F64) -> F64:
+    """Per triangle, the barycentric weights of its 2nd and 3rd vertices and its depth as planes a·x + b·y + c.
+
+    Evaluating three planes per candidate pixel is much cheaper than edge functions over gathered corners.
+    """
+    a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+        first = np.stack([(c[:, 1] - a[:, 1]) / area, -(c[:, 0] - a[:, 0]) / area], axis=1)
+        second = np.stack([-(b[:, 1] - a[:, 1]) / area, (b[:, 0] - a[:, 0]) / area], axis=1)
+        first = np.concatenate([first, -(first * a[:, :2]).sum(axis=1, keepdims=True)], axis=1)
+        second = np.concatenate([second, -(second * a[:, :2]).sum(axis=1, keepdims=True)], axis=1)
+        depth = a[:, 2, None] * np.array([0.0, 0.0, 1.0]) + first * (b[:, 2] - a[:, 2])[:, None]
+        depth += second * (c[:, 2] - a[:, 2])[:, None]
+        planes: F64 = np.concatenate([first, second, depth], axis=1)  # (T, 9)
+    planes[np.abs(area) < 1e-12] = np.nan
+    return planes
 
 
 def _fill(
     mesh: Mesh,
-    corners: F64,
+    planes: F64,
     low: npt.NDArray[np.int64],
-    width: npt.NDArray[np.int64],
-    height: npt.NDArray[np.int64],
+    size: npt.NDArray[np.int64],
     part: npt.NDArray[np.int64],
     full: int,
     depth: F64,
     image: F64,
 ) -> None:
-    counts = width[part] * height[part]
+    """Rasterise some triangles: every pixel centre of their bounding boxes, tested at once."""
+    counts = size[part, 0] * size[part, 1]
     owner = np.repeat(part, counts)
     offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
-    px = low[owner, 0] + offset % width[owner] + 0.5
-    py = low[owner, 1] + offset // width[owner] + 0.5
-    a, b, c = corners[owner, 0], corners[owner, 1], corners[owner, 2]
-    area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    w0 = (b[:, 0] - px) * (c[:, 1] - py) - (b[:, 1] - py) * (c[:, 0] - px)
-    w1 = (c[:, 0] - px) * (a[:, 1] - py) - (c[:, 1] - py) * (a[:, 0] - px)
-    keep = (np.abs(area) > 1e-12) & (w0 * area >= 0) & (w1 * area >= 0) & ((area - w0 - w1) * area >= 0)
-    weights = np.stack([w0, w1, area - w0 - w1], axis=1)[keep] / area[keep, None]
-    owner = owner[keep]
-    pixel = py[keep].astype(np.int64) * full + px[keep].astype(np.int64)
-    z = np.einsum("nk,nk->n", weights, corners[owner, :, 2])
-    colors = np.einsum("nk,nkc->nc", weights, mesh.colors[mesh.triangles[owner]])
-    # Nearest first within each pixel, then the first of each pixel wins if nearer than what is drawn.
-    order = np.lexsort((-z, pixel))
-    pixel, z, colors = pixel[order], z[order], colors[order]
-    first = np.ones(len(pixel), bool)
-    first[1:] = pixel[1:] != pixel[:-1]
-    pixel, z, colors = pixel[first], z[first], colors[first]
-    nearer = z > depth[pixel]
-    depth[pixel[nearer]] = z[nearer]
-    image[pixel[nearer]] = colors[nearer]
+    across = size[owner, 0]
+    px, py = low[owner, 0] + offset % across, low[owner, 1] + offset // across
+    x, y = px + 0.5, py + 0.5
+    plane = planes[owner]
+    second = plane[:, 0] * x + plane[:, 1] * y + plane[:, 2]
+    third = plane[:, 3] * x + plane[:, 4] * y + plane[:, 5]
+    keep = (second >= 0) & (third >= 0) & (second + third <= 1)
+    owner, second, third = owner[keep], second[keep], third[keep]
+    z = plane[keep, 6] * x[keep] + plane[keep, 7] * y[keep] + plane[keep, 8]
+    pixel = py[keep] * full + px[keep]
+    # The nearest fragment of each pixel wins, against this batch and what is already drawn.
+    np.maximum.at(depth, pixel, z)
+    won = z >= depth[pixel]
+    colors = mesh.colors[mesh.triangles[owner[won]]]  # (n, 3 vertices, rgb)
+    second, third = second[won, None], third[won, None]
+    image[pixel[won]] = colors[:, 0] * (1 - second - third) + colors[:, 1] * second + colors[:, 2] * third

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from avatarium.gltf.container import Glb
+from avatarium.gltf.container import Glb, GltfError
 
 F32 = npt.NDArray[np.float32]
 
@@ -89,16 +89,19 @@ class Reader:
 
 
 class Writer:
-    """Appends float accessors to buffer 0, the binary chunk of a GLB."""
+    """Appends float accessors to buffer 0, the binary chunk of a GLB, up to `limit` bytes in all."""
 
-    def __init__(self, glb: Glb) -> None:
+    def __init__(self, glb: Glb, limit: int) -> None:
         self.gltf = glb.gltf
         buffers = self.gltf.setdefault("buffers", [])
         if not buffers:
             buffers.append({"byteLength": 0})
         self.blob = bytearray(glb.binary[: buffers[0]["byteLength"]])
+        self.limit = limit
 
     def _view(self, data: bytes) -> int:
+        if len(self.blob) + len(data) > self.limit:
+            raise GltfError(f"The file would grow past {self.limit // 2**20} MiB; simplify its meshes")
         self.blob.extend(b"\x00" * (-len(self.blob) % 4))
         views = self.gltf.setdefault("bufferViews", [])
         views.append({"buffer": 0, "byteOffset": len(self.blob), "byteLength": len(data)})

@@ -70,6 +70,8 @@ def _document(chunk: bytes) -> dict[str, Any]:
         raise GltfError("The JSON chunk is not valid UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise GltfError(f"The JSON chunk is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    except RecursionError:
+        raise GltfError("The JSON chunk is nested too deeply to be a glTF document") from None
     if not isinstance(document, dict):
         raise GltfError("The JSON chunk must hold a JSON object")
     asset = document.get("asset")

@@ -13,11 +13,15 @@ from avatarium.gltf.accessors import Reader
 
 F64 = npt.NDArray[np.float64]
 _TRIANGLES, _STRIP, _FAN = 4, 5, 6
+_SKIN_BLOCK = 65536
 
 
 @dataclass(frozen=True)
 class Surface:
-    """One primitive in world space: vertices, unit normals, triangles (vertex indices) and its base colour."""
+    """One primitive in world space: vertices, unit normals, triangles and its material's colour and sidedness.
+
+    Triangles list their vertices counter-clockwise seen from their front, even under a mirroring transform.
+    """
 
     mesh: int
     primitive: int
@@ -25,6 +29,7 @@ class Surface:
     normals: F64
     triangles: npt.NDArray[np.int64]
     color: tuple[float, float, float]
+    double_sided: bool
 
 
 def _local(node: dict[str, Any]) -> F64:
@@ -62,8 +67,10 @@ def world_matrices(gltf: dict[str, Any]) -> dict[int, F64]:
     return world
 
 
-def _skin_matrices(reader: Reader, skin: dict[str, Any], world: dict[int, F64], attributes: dict[str, Any]) -> F64:
-    """Each vertex's skinning matrix: the weighted sum of its joints' world × inverse bind matrices."""
+def _skin(
+    reader: Reader, skin: dict[str, Any], world: dict[int, F64], attributes: dict[str, Any], points: F64, normals: F64
+) -> tuple[F64, F64]:
+    """Vertices moved by their joints: each by the weighted sum of its joints' world × inverse bind matrices."""
     joints = skin["joints"]
     if "inverseBindMatrices" in skin:
         inverse = reader.floats(skin["inverseBindMatrices"])[: len(joints)].reshape(-1, 4, 4).transpose(0, 2, 1)
@@ -71,11 +78,16 @@ def _skin_matrices(reader: Reader, skin: dict[str, Any], world: dict[int, F64], 
         inverse = np.broadcast_to(np.eye(4), (len(joints), 4, 4))
     joint_world = np.stack([world.get(joint, np.eye(4)) for joint in joints]) @ inverse
     which = reader.raw(attributes["JOINTS_0"]).astype(np.int64)
-    weights = reader.floats(attributes["WEIGHTS_0"]).astype(np.float64)
     which = np.where(which < len(joints), which, 0)
-    total = np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
-    matrices: F64 = np.einsum("nk,nkij->nij", weights / total, joint_world[which])
-    return matrices
+    weights = reader.floats(attributes["WEIGHTS_0"]).astype(np.float64)
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
+    moved, turned = np.empty_like(points), np.empty_like(normals)
+    for start in range(0, len(points), _SKIN_BLOCK):  # (block, 4, 4, 4) temporaries, not (vertices, …)
+        part = slice(start, start + _SKIN_BLOCK)
+        matrices = np.einsum("nk,nkij->nij", weights[part], joint_world[which[part]])
+        moved[part] = np.einsum("nij,nj->ni", matrices[:, :3, :3], points[part]) + matrices[:, :3, 3]
+        turned[part] = np.einsum("nij,nj->ni", matrices[:, :3, :3], normals[part])
+    return moved, turned
 
 
 def _triangles(reader: Reader, primitive: dict[str, Any], vertices: int) -> npt.NDArray[np.int64]:
@@ -90,15 +102,17 @@ def _triangles(reader: Reader, primitive: dict[str, Any], vertices: int) -> npt.
     return np.zeros((0, 3), np.int64)
 
 
-def _color(gltf: dict[str, Any], primitive: dict[str, Any]) -> tuple[float, float, float]:
-    materials = gltf.get("materials", [])
-    material = materials[primitive["material"]] if "material" in primitive else {}
-    r, g, b, *_ = (material.get("pbrMetallicRoughness") or {}).get("baseColorFactor", [0.8, 0.8, 0.8, 1.0])
-    return float(r), float(g), float(b)
+def _material(gltf: dict[str, Any], primitive: dict[str, Any]) -> tuple[tuple[float, float, float], bool]:
+    material = gltf["materials"][primitive["material"]] if "material" in primitive else {}
+    double_sided = material.get("doubleSided") is True
+    factor = material.get("pbrMetallicRoughness", {}).get("baseColorFactor")
+    if isinstance(factor, list) and len(factor) >= 3 and all(isinstance(c, int | float) for c in factor[:3]):
+        return (float(factor[0]), float(factor[1]), float(factor[2])), double_sided
+    return (0.8, 0.8, 0.8), double_sided
 
 
-def surfaces(reader: Reader) -> Iterator[Surface]:
-    """Every triangle primitive of the default scene, posed as the file stands."""
+def surfaces(reader: Reader, max_vertices: int) -> Iterator[Surface]:
+    """The triangle primitives of the default scene, posed as the file stands, up to `max_vertices` in all."""
     gltf = reader.gltf
     world = world_matrices(gltf)
     for index, matrix in world.items():
@@ -107,6 +121,9 @@ def surfaces(reader: Reader) -> Iterator[Surface]:
             continue
         for number, primitive in enumerate(gltf["meshes"][node["mesh"]]["primitives"]):
             attributes = primitive["attributes"]
+            max_vertices -= gltf["accessors"][attributes["POSITION"]]["count"]
+            if max_vertices < 0:
+                return
             positions = reader.floats(attributes["POSITION"]).astype(np.float64)
             normals = (
                 reader.floats(attributes["NORMAL"]).astype(np.float64)
@@ -115,13 +132,17 @@ def surfaces(reader: Reader) -> Iterator[Surface]:
             )
             if "skin" in node and "JOINTS_0" in attributes and "WEIGHTS_0" in attributes:
                 # A skinned mesh ignores its node's transform: its joints place it (glTF 2.0, section 3.7.3).
-                skinning = _skin_matrices(reader, gltf["skins"][node["skin"]], world, attributes)
-                positions = np.einsum("nij,nj->ni", skinning[:, :3, :3], positions) + skinning[:, :3, 3]
-                normals = np.einsum("nij,nj->ni", skinning[:, :3, :3], normals)
+                skin = gltf["skins"][node["skin"]]
+                positions, normals = _skin(reader, skin, world, attributes, positions, normals)
+                mirrored = False
             else:
                 positions = positions @ matrix[:3, :3].T + matrix[:3, 3]
-                normals = normals @ np.linalg.inv(matrix[:3, :3]).T if np.linalg.det(matrix[:3, :3]) else normals
+                normals = normals @ np.linalg.pinv(matrix[:3, :3])  # the inverse transpose, for row vectors
+                mirrored = bool(np.linalg.det(matrix[:3, :3]) < 0)
             lengths = np.linalg.norm(normals, axis=1, keepdims=True)
             normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
             triangles = _triangles(reader, primitive, len(positions))
-            yield Surface(node["mesh"], number, positions, normals, triangles, _color(gltf, primitive))
+            if mirrored:  # a negative scale turns the winding of front faces around (glTF 2.0, section 3.7.4)
+                triangles = triangles[:, ::-1]
+            color, double_sided = _material(gltf, primitive)
+            yield Surface(node["mesh"], number, positions, normals, triangles, color, double_sided)

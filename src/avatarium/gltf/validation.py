@@ -21,16 +21,52 @@ _COMPRESSION = {
 _SELF_CONTAINED = "export a single self-contained .glb (in Blender: glTF Binary)"
 _DAMAGED = "the file is damaged or was exported incompletely"
 _VEC3_ATTRIBUTES = ("POSITION", "NORMAL")
+# Accessors without a buffer view are zeros the reader must allocate: a few bytes of JSON could ask for gigabytes.
+MAX_IMPLICIT_BYTES = 64 * 1024 * 1024
+
+
+# The type of each property this code reads, by array; checked before anything else is.
+_SHAPES: dict[str, dict[str, type]] = {
+    "buffers": {"byteLength": int, "uri": str},
+    "bufferViews": {"buffer": int, "byteOffset": int, "byteLength": int, "byteStride": int},
+    "accessors": {
+        "bufferView": int,
+        "byteOffset": int,
+        "componentType": int,
+        "count": int,
+        "type": str,
+        "sparse": dict,
+    },
+    "meshes": {"primitives": list, "weights": list},
+    "nodes": {"children": list, "mesh": int, "skin": int, "camera": int, "matrix": list, "rotation": list},
+    "skins": {"joints": list, "inverseBindMatrices": int, "skeleton": int},
+    "scenes": {"nodes": list},
+    "images": {"bufferView": int, "uri": str},
+    "textures": {"source": int, "sampler": int},
+    "materials": {"pbrMetallicRoughness": dict},
+    "animations": {"channels": list, "samplers": list},
+    "samplers": {},
+    "cameras": {},
+}
+_PRIMITIVE = {"attributes": dict, "targets": list, "indices": int, "material": int, "mode": int}
 
 
 def validate(glb: Glb) -> None:
     """Raise GltfError on the first problem that would make reading or rendering the file unsafe."""
     gltf = glb.gltf
+    for key, shape in _SHAPES.items():
+        for index, item in enumerate(items(gltf, key)):
+            _check_shape(item, shape, f"{key}[{index}]")
     _check_extensions(gltf)
     _check_buffers(gltf, len(glb.binary))
     _check_views(gltf)
+    implicit = 0
     for index, accessor in enumerate(items(gltf, "accessors")):
         _check_accessor(gltf, index, accessor)
+        if "bufferView" not in accessor:
+            implicit += accessor["count"] * element_size(accessor["componentType"], accessor["type"])
+    if implicit > MAX_IMPLICIT_BYTES:
+        raise GltfError(f"The file's accessors without data add up to {implicit} bytes; {_DAMAGED}")
     reader = Reader(glb)
     for index, accessor in enumerate(items(gltf, "accessors")):
         if accessor.get("sparse"):
@@ -49,6 +85,13 @@ def items(gltf: dict[str, Any], key: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise GltfError(f"'{key}' must be an array of objects; {_DAMAGED}")
     return value
+
+
+def _check_shape(item: dict[str, Any], shape: dict[str, type], what: str) -> None:
+    for name, kind in shape.items():
+        value = item.get(name)
+        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            raise GltfError(f"{what}.{name} must be {'an' if kind is int else 'a'} {kind.__name__}; {_DAMAGED}")
 
 
 def describe(gltf: dict[str, Any], key: str, index: int) -> str:
@@ -77,6 +120,8 @@ def _check_extensions(gltf: dict[str, Any]) -> None:
     if not isinstance(gltf.get("extensions", {}), dict):
         raise GltfError(f"'extensions' must be an object; {_DAMAGED}")
     used = gltf.get("extensionsUsed", [])
+    if not isinstance(used, list) or not all(isinstance(name, str) for name in used):
+        raise GltfError(f"'extensionsUsed' must be an array of names; {_DAMAGED}")
     for name, what in _COMPRESSION.items():
         if isinstance(used, list) and name in used:
             raise GltfError(f"The file uses {what} ({name}), which cannot be read here; export it without compression")
@@ -180,7 +225,7 @@ def _check_attributes(gltf: dict[str, Any], attributes: Any, what: str, vertices
     """Every attribute refers to an accessor of the same count; VEC3 ones are VEC3. Returns the count."""
     if not isinstance(attributes, dict) or (vertices is None and "POSITION" not in attributes):
         raise GltfError(f"{what} has no POSITION attribute; {_DAMAGED}")
-    quantized = "KHR_mesh_quantization" in (gltf.get("extensionsUsed") or [])
+    quantized = "KHR_mesh_quantization" in gltf.get("extensionsUsed", [])
     for name, value in attributes.items():
         accessor = _accessor(gltf, value, f"{what} attribute {name}")
         if vertices is None:
@@ -204,14 +249,13 @@ def _check_mesh(gltf: dict[str, Any], reader: Reader, index: int, mesh: dict[str
     target_counts = set()
     for number, primitive in enumerate(primitives):
         where = f"{what} primitive {number}"
+        _check_shape(primitive, _PRIMITIVE, where)
         vertices = _check_attributes(gltf, primitive.get("attributes"), where, None)
         if "indices" in primitive:
             _check_indices(gltf, reader, primitive["indices"], where, vertices)
         if "material" in primitive:
             reference(gltf, "materials", primitive["material"], where)
         targets = primitive.get("targets", [])
-        if not isinstance(targets, list):
-            raise GltfError(f"{where} has malformed morph targets; {_DAMAGED}")
         for target_number, target in enumerate(targets):
             _check_attributes(gltf, target, f"{where} morph target {target_number}", vertices)
         target_counts.add(len(targets))
@@ -222,8 +266,8 @@ def _check_mesh(gltf: dict[str, Any], reader: Reader, index: int, mesh: dict[str
 
 def _check_target_lists(mesh: dict[str, Any], what: str, targets: int) -> None:
     weights = mesh.get("weights")
-    if weights is not None and (not isinstance(weights, list) or len(weights) != targets):
-        raise GltfError(f"{what} has {targets} morph targets but {len(weights or [])} default weights; {_DAMAGED}")
+    if weights is not None and len(weights) != targets:
+        raise GltfError(f"{what} has {targets} morph targets but {len(weights)} default weights; {_DAMAGED}")
     extras = mesh.get("extras")
     names = extras.get("targetNames") if isinstance(extras, dict) else None
     if names is not None and (
@@ -314,7 +358,7 @@ def _check_textures(gltf: dict[str, Any]) -> None:
             reference(gltf, "samplers", texture["sampler"], what)
     for index, material in enumerate(items(gltf, "materials")):
         what = describe(gltf, "materials", index)
-        for holder in (material, material.get("pbrMetallicRoughness") or {}):
+        for holder in (material, material.get("pbrMetallicRoughness", {})):
             for key, info in holder.items():
                 if key.endswith("Texture") and isinstance(info, dict):
                     reference(gltf, "textures", info.get("index"), f"{what} {key}")
@@ -323,16 +367,16 @@ def _check_textures(gltf: dict[str, Any]) -> None:
 def _check_animations(gltf: dict[str, Any]) -> None:
     for index, animation in enumerate(items(gltf, "animations")):
         what = describe(gltf, "animations", index)
-        samplers = animation.get("samplers", [])
-        if not isinstance(samplers, list):
-            raise GltfError(f"{what} has malformed samplers; {_DAMAGED}")
+        samplers, channels = animation.get("samplers", []), animation.get("channels", [])
+        if not all(isinstance(item, dict) for item in samplers + channels):
+            raise GltfError(f"{what} has malformed samplers or channels; {_DAMAGED}")
         for sampler in samplers:
-            _accessor(gltf, (sampler or {}).get("input"), f"{what} sampler input")
-            _accessor(gltf, (sampler or {}).get("output"), f"{what} sampler output")
-        for channel in animation.get("channels", []):
-            target = (channel or {}).get("target") or {}
-            if "node" in target:
+            _accessor(gltf, sampler.get("input"), f"{what} sampler input")
+            _accessor(gltf, sampler.get("output"), f"{what} sampler output")
+        for channel in channels:
+            target = channel.get("target")
+            if isinstance(target, dict) and "node" in target:
                 reference(gltf, "nodes", target["node"], f"{what} channel")
-            sampler = (channel or {}).get("sampler")
+            sampler = channel.get("sampler")
             if not isinstance(sampler, int) or not 0 <= sampler < len(samplers):
                 raise GltfError(f"{what} has a channel with an unknown sampler; {_DAMAGED}")

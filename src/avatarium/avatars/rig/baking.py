@@ -17,11 +17,16 @@ from avatarium.gltf.container import Glb
 from avatarium.visemes import VISEMES
 
 _DELTAS = ("POSITION", "NORMAL", "TANGENT")
+MAX_BYTES = 64 * 1024 * 1024  # the served file, visemes included
+
+# The same mix of the same accessors is written once, however many primitives share them.
+Written = dict[tuple[str, int, tuple[tuple[int, float], ...]], int]
 
 
 def bake(glb: Glb, plans: list[MeshPlan]) -> Glb:
     """The file with each planned mesh given the visemes it lacks, named in `extras.targetNames`."""
-    reader, writer = Reader(glb), Writer(glb)
+    reader, writer = Reader(glb), Writer(glb, MAX_BYTES)
+    written: Written = {}
     for plan in plans:
         mesh = glb.gltf["meshes"][plan.mesh]
         count = target_count(mesh)
@@ -29,23 +34,25 @@ def bake(glb: Glb, plans: list[MeshPlan]) -> Glb:
         added = [viseme for viseme in VISEMES if viseme not in names]
         for primitive in mesh["primitives"]:
             targets = primitive.setdefault("targets", [])
-            primitive["targets"] = targets + [_target(reader, writer, primitive, plan.mixes[v]) for v in added]
+            primitive["targets"] = targets + [_target(reader, writer, written, primitive, plan.mixes[v]) for v in added]
         set_names(mesh, names + added)
         weights = mesh.get("weights") or [0.0] * count
         mesh["weights"] = weights + [0.0] * len(added)
     return writer.finish()
 
 
-def _target(reader: Reader, writer: Writer, primitive: dict[str, Any], mix: Mix) -> dict[str, int]:
+def _target(reader: Reader, writer: Writer, written: Written, primitive: dict[str, Any], mix: Mix) -> dict[str, int]:
     targets = primitive.get("targets", [])
     vertices = reader.gltf["accessors"][primitive["attributes"]["POSITION"]]["count"]
     attributes = [name for name in _DELTAS if any(name in target for target in targets)] or ["POSITION"]
     baked = {}
     for attribute in attributes:
-        delta = np.zeros((vertices, 3), np.float32)
-        for index, weight in mix.items():
-            source = targets[index].get(attribute)
-            if source is not None:
+        sources = tuple((targets[i][attribute], w) for i, w in mix.items() if attribute in targets[i])
+        key = (attribute, vertices, sources)
+        if key not in written:
+            delta = np.zeros((vertices, 3), np.float32)
+            for source, weight in sources:
                 delta += np.float32(weight) * reader.floats(source)[:, :3]
-        baked[attribute] = writer.vec3(delta)
+            written[key] = writer.vec3(delta)
+        baked[attribute] = written[key]
     return baked

@@ -12,12 +12,13 @@ from avatarium.gltf.scene import F64, Surface, surfaces
 
 SIZE = 256
 BACKGROUND = (238, 241, 246)
+MAX_VERTICES = 2_000_000  # what a thumbnail draws at most, whatever the file holds
 _HEAD_PER_MOUTH = 2.5  # a face mesh this many times wider or taller than its mouth region is a whole body
 
 
 def render(reader: Reader, faces: list[int], front: float) -> bytes:
     """A PNG looking at the face meshes from the front (`front` is +1 for models facing +Z, -1 for -Z)."""
-    drawn = list(surfaces(reader))
+    drawn = list(surfaces(reader, MAX_VERTICES))
     center, half = _frame(reader, [s for s in drawn if s.mesh in faces] or drawn)
     flip = np.array([front, 1.0, front])
     meshes = []
@@ -27,7 +28,8 @@ def render(reader: Reader, faces: list[int], front: float) -> bytes:
         normals = surface.normals * flip
         if not normals.any():
             normals = _vertex_normals(view, surface.triangles)
-        meshes.append(raster.Mesh(pixels, surface.triangles, raster.shade(normals, surface.color)))
+        triangles = surface.triangles if surface.double_sided else _front(pixels, surface.triangles)
+        meshes.append(raster.Mesh(pixels, triangles, raster.shade(normals, surface.color)))
     return png.encode(raster.draw(meshes, SIZE, BACKGROUND))
 
 
@@ -61,6 +63,14 @@ def _moved(reader: Reader, surface: Surface) -> npt.NDArray[np.bool_]:
     distance = np.linalg.norm(reader.floats(target["POSITION"]), axis=1)
     moved: npt.NDArray[np.bool_] = distance > 0.1 * distance.max() if distance.max() > 0 else distance > 0
     return moved
+
+
+def _front(pixels: F64, triangles: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The triangles facing the viewer: counter-clockwise on screen, which is clockwise with y pointing down."""
+    a, b, c = (pixels[triangles[:, k], :2] for k in range(3))
+    area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    front: npt.NDArray[np.int64] = triangles[area < 0]
+    return front
 
 
 def _vertex_normals(positions: F64, triangles: npt.NDArray[np.int64]) -> F64:

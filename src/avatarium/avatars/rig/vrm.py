@@ -39,38 +39,56 @@ VISEME_MIX: dict[str, dict[str, float]] = {
 Bind = tuple[int, int, float]  # mesh, morph target, weight (0..1)
 
 
+def _malformed(where: str) -> GltfError:
+    return GltfError(f"The VRM data is malformed at {where}; export the model again")
+
+
+def _dict(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(where)
+    return value
+
+
+def _dicts(value: Any, where: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise _malformed(where)
+    return value
+
+
 def expressions(gltf: dict[str, Any]) -> dict[str, list[Bind]]:
     """Every VRM expression with its morph target binds, by VRM 1.0 name; empty for a plain glTF."""
-    extensions = gltf.get("extensions")
-    if not isinstance(extensions, dict):
-        return {}
-    if isinstance(extensions.get("VRMC_vrm"), dict):
-        return _vrm1(gltf, extensions["VRMC_vrm"])
-    if isinstance(extensions.get("VRM"), dict):
-        return _vrm0(gltf, extensions["VRM"])
+    extensions = gltf.get("extensions", {})
+    if "VRMC_vrm" in extensions:
+        return _vrm1(gltf, _dict(extensions["VRMC_vrm"], "VRMC_vrm"))
+    if "VRM" in extensions:
+        return _vrm0(gltf, _dict(extensions["VRM"], "VRM"))
     return {}
 
 
 def _vrm1(gltf: dict[str, Any], vrm: dict[str, Any]) -> dict[str, list[Bind]]:
-    groups = vrm.get("expressions") or {}
+    groups = _dict(vrm.get("expressions"), "expressions")
     found: dict[str, list[Bind]] = {}
     for kind in ("preset", "custom"):
-        for name, expression in (groups.get(kind) or {}).items():
-            binds = (expression or {}).get("morphTargetBinds") or []
+        for name, expression in _dict(groups.get(kind), f"expressions.{kind}").items():
             where = f"VRM expression '{name}'"
+            binds = _dicts(_dict(expression, where).get("morphTargetBinds"), where)
             found[name] = [_bind(gltf, where, _node_mesh(gltf, where, b.get("node")), b, 1.0) for b in binds]
     return found
 
 
 def _vrm0(gltf: dict[str, Any], vrm: dict[str, Any]) -> dict[str, list[Bind]]:
-    groups = (vrm.get("blendShapeMaster") or {}).get("blendShapeGroups") or []
+    master = _dict(vrm.get("blendShapeMaster"), "blendShapeMaster")
     found: dict[str, list[Bind]] = {}
-    for group in groups:
-        preset = str((group or {}).get("presetName") or "unknown").lower()
+    for group in _dicts(master.get("blendShapeGroups"), "blendShapeGroups"):
+        preset = str(group.get("presetName") or "unknown").lower()
         name = str(group.get("name") or preset) if preset == "unknown" else preset
         name = _VRM0_VOWELS.get(name, _VRM0_NAMES.get(name, name))
         where = f"VRM blend shape group '{group.get('name') or preset}'"
-        found[name] = [_bind(gltf, where, b.get("mesh"), b, 100.0) for b in group.get("binds") or []]
+        found[name] = [_bind(gltf, where, b.get("mesh"), b, 100.0) for b in _dicts(group.get("binds"), where)]
     return found
 
 
