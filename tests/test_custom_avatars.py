@@ -420,3 +420,20 @@ def test_thumbnail_shows_the_model(tmp_path: Path) -> None:
     centre = pixels[96:160, 96:160]
     assert (np.abs(centre.astype(int) - background).sum(axis=2) > 30).mean() > 0.9  # the face fills the middle
     assert len(np.unique(centre.reshape(-1, 3), axis=0)) > 20  # shaded, not flat
+
+
+async def test_a_retried_upload_is_replayed_not_stored_twice(
+    client: httpx.AsyncClient, owner: Account, app: FastAPI
+) -> None:
+    model = gltf.oculus_model()
+    # The same bytes: the request fingerprint covers the multipart boundary too.
+    boundary = {"Content-Type": "multipart/form-data; boundary=retry"}
+    headers = {**owner.key_headers, **boundary, "Idempotency-Key": "upload-1"}
+    files = {"model": ("me.glb", model, GLB)}
+    first = await client.post("/v1/avatars", headers=headers, files=files, data={"name": "Me"})
+    again = await client.post("/v1/avatars", headers=headers, files=files, data={"name": "Me"})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["data"] == first.json()["data"]
+    async with app.state.avatarium.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(CustomAvatar)) == 1

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium.auth.principal import Principal
 from avatarium.avatars import repository, service, thumbnail
@@ -103,7 +104,7 @@ async def list_avatars(request: Request) -> Response:
     return ok(request, avatars)
 
 
-async def _own(session: SessionDep, caller: Principal | None, avatar_id: str) -> CustomAvatar:
+async def _own(session: AsyncSession, caller: Principal | None, avatar_id: str) -> CustomAvatar:
     """The caller's own avatar; without credentials, or of another account, it does not exist."""
     parsed = service.parse_id(avatar_id)
     avatar = await repository.get_for(session, caller.user_id, parsed) if caller and parsed else None

@@ -64,11 +64,8 @@ def indices_by_key(mesh: dict[str, Any]) -> dict[str, int]:
 
 def oculus_meshes(gltf: dict[str, Any]) -> list[int]:
     """Meshes that already have all 15 visemes, however they spell them."""
-    return [
-        index
-        for index, mesh in enumerate(gltf.get("meshes", []))
-        if all(key(viseme) in indices_by_key(mesh) for viseme in VISEMES)
-    ]
+    wanted = {key(viseme) for viseme in VISEMES}
+    return [index for index, mesh in enumerate(gltf.get("meshes", [])) if wanted <= indices_by_key(mesh).keys()]
 
 
 def spell_visemes(gltf: dict[str, Any], meshes: list[int]) -> bool:
