@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,18 @@ async def test_arkit_model_gets_baked_visemes_and_keeps_everything_else(
     for name in gltf.ARKIT:
         np.testing.assert_array_equal(model.target(head, name), before.target(before.mesh("Head"), name))
     assert head["extras"]["targetNames"][: len(gltf.ARKIT)] == gltf.ARKIT
+
+
+async def test_big_meshes_get_sparse_targets_that_read_back_the_same(client: httpx.AsyncClient, owner: Account) -> None:
+    original = gltf.arkit_model(rings=60, segments=100)
+    model, _ = await served(client, owner, await uploaded(client, owner, original))
+    head, before = model.mesh("Head"), Served(original)
+    aa = head["primitives"][0]["targets"][head["extras"]["targetNames"].index("viseme_aa")]
+    assert "sparse" in model.gltf["accessors"][aa["POSITION"]]
+    present = {name: w for name, w in arkit.VISEME_MIX["viseme_aa"].items() if name in gltf.ARKIT}
+    np.testing.assert_allclose(model.target(head, "viseme_aa"), mix(before, before.mesh("Head"), present), atol=1e-6)
+    assert_real_and_distinct(model, head)
+    assert len(model.blob) < len(before.blob) * 1.5  # dense, the 15 new targets would double the file
 
 
 @pytest.mark.parametrize("version", [0, 1])
@@ -307,7 +320,11 @@ async def test_listing_and_isolation_between_accounts(client: httpx.AsyncClient,
         response = await client.request(method, f"/v1/avatars/{mine['id']}", json=body, headers=other.key_headers)
         assert response.status_code == 404
     refused = await client.post("/v1/conversations", json={"avatarId": mine["id"]}, headers=other.key_headers)
-    assert refused.status_code == 400 and refused.json()["error"]["details"][0]["field"] == "avatarId"
+    nobody = str(uuid.uuid4())
+    nobodys = await client.post("/v1/conversations", json={"avatarId": nobody}, headers=owner.key_headers)
+    assert (refused.status_code, nobodys.status_code) == (404, 404)  # another account's is as good as nobody's
+    assert refused.json()["error"]["message"] == f"Avatar '{mine['id']}' not found"
+    assert nobodys.json()["error"]["message"] == f"Avatar '{nobody}' not found"
     assert (await client.get(f"/v1/avatars/{mine['id']}", headers=owner.key_headers)).json()["data"]["name"] == "Me"
 
 

@@ -53,9 +53,10 @@ def sphere(radius: float, rings: int, segments: int, center: tuple[float, float,
 
 
 def shape_offsets(positions: F32, seed: int, center: tuple[float, float, float] = (0.0, -0.04, 0.09)) -> F32:
-    """A displacement of the vertices near the mouth, different for every seed."""
+    """A displacement of the vertices near the mouth (none elsewhere), different for every seed."""
     rng = np.random.default_rng(seed)
     near = np.exp(-np.sum((positions - np.asarray(center)) ** 2, axis=1) / 0.002)[:, None]
+    near[near < 0.3] = 0.0
     return (near * rng.normal(0.0, 0.01, positions.shape)).astype(np.float32)
 
 
@@ -165,22 +166,23 @@ def pack(gltf: dict[str, Any], blob: bytes) -> bytes:
     return struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body
 
 
-def _head(builder: Builder, targets: dict[str, F32] | None, **options: Any) -> int:
-    positions, normals, indices = sphere(0.1, 10, 14, (0.0, 0.0, 0.0))
+def _head(builder: Builder, targets: dict[str, F32] | None, rings: int = 10, segments: int = 14, **options: Any) -> int:
+    positions, normals, indices = sphere(0.1, rings, segments, (0.0, 0.0, 0.0))
     mesh = builder.mesh("Head", positions, normals, indices, targets, **options)
     return mesh
 
 
-def head_positions() -> F32:
-    return sphere(0.1, 10, 14, (0.0, 0.0, 0.0))[0]
+def head_positions(rings: int = 10, segments: int = 14) -> F32:
+    return sphere(0.1, rings, segments, (0.0, 0.0, 0.0))[0]
 
 
-def arkit_model() -> bytes:
+def arkit_model(rings: int = 10, segments: int = 14) -> bytes:
     """An ARKit head (with blink and brow shapes too), teeth that only open, hair, a skin and a texture."""
     builder = Builder()
     builder.dress()
-    positions = head_positions()
-    head = _head(builder, {name: shape_offsets(positions, seed) for seed, name in enumerate(ARKIT)}, skinned=True)
+    positions = head_positions(rings, segments)
+    shapes = {name: shape_offsets(positions, seed) for seed, name in enumerate(ARKIT)}
+    head = _head(builder, shapes, rings, segments, skinned=True)
     teeth_pos, teeth_norm, teeth_idx = sphere(0.03, 4, 6, (0.0, -0.04, 0.07))
     teeth = builder.mesh("Teeth", teeth_pos, teeth_norm, teeth_idx, {"jawOpen": shape_offsets(teeth_pos, 99)})
     hair_pos, hair_norm, hair_idx = sphere(0.105, 4, 8, (0.0, 0.02, 0.0))

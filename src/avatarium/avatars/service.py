@@ -61,14 +61,20 @@ async def find_own(session: AsyncSession, catalog: Catalog, user_id: uuid.UUID, 
 
 
 async def choose(session: AsyncSession, catalog: Catalog, user_id: uuid.UUID, avatar_id: str) -> AvatarChoice | None:
-    """A preset, or one of the account's own avatars, by id."""
+    """A preset, or one of the account's own avatars; None for an unknown slug.
+
+    An uploaded avatar's id that is not the account's is 404, whether another account's or
+    nobody's, as on the avatar's own URLs.
+    """
     preset = catalog.avatars.get(avatar_id)
     if preset is not None:
         return AvatarChoice(preset.id, preset.name, preset.default_voice_id, preset.default_persona_id)
     parsed = parse_id(avatar_id)
-    own = await repository.get_for(session, user_id, parsed) if parsed else None
-    if own is None:
+    if parsed is None:
         return None
+    own = await repository.get_for(session, user_id, parsed)
+    if own is None:
+        raise not_found(f"Avatar '{avatar_id}'")
     return AvatarChoice(str(own.id), own.name, own.default_voice_id, own.default_persona_id)
 
 

@@ -24,6 +24,7 @@ WIDTHS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "M
 _FLOAT = 5126
 # Normalised integers map onto [0, 1] or [-1, 1] (section 3.11).
 _NORMALISERS = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0}
+SPARSE_SAVING = 64 * 1024
 
 
 def element_size(component_type: int, kind: str) -> int:
@@ -109,7 +110,11 @@ class Writer:
         return len(views) - 1
 
     def vec3(self, values: F32) -> int:
-        """A VEC3 float accessor with min and max; sparse where most elements are zero, as morph targets are."""
+        """A VEC3 float accessor with min and max.
+
+        Sparse (or, when nothing moves, without data) only where that saves at least `SPARSE_SAVING`
+        bytes: morph targets of big meshes move few vertices, and small files stay plain for every reader.
+        """
         values = np.ascontiguousarray(values, dtype=np.float32)
         count = len(values)
         accessor: dict[str, Any] = {
@@ -120,10 +125,10 @@ class Writer:
             "max": [float(v) for v in values.max(axis=0)],
         }
         moved = np.flatnonzero(np.any(values != 0.0, axis=1))
-        if len(moved) * 2 > count:
+        index_type = np.dtype("<u2") if count <= 0xFFFF else np.dtype("<u4")
+        if values.nbytes - len(moved) * (12 + index_type.itemsize) < SPARSE_SAVING:
             accessor["bufferView"] = self._view(values.tobytes())
         elif len(moved):
-            index_type = np.dtype("<u2") if count <= 0xFFFF else np.dtype("<u4")
             accessor["sparse"] = {
                 "count": len(moved),
                 "indices": {
