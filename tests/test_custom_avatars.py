@@ -437,6 +437,8 @@ def test_thumbnail_shows_the_model(tmp_path: Path) -> None:
     centre = pixels[96:160, 96:160]
     assert (np.abs(centre.astype(int) - background).sum(axis=2) > 30).mean() > 0.9  # the face fills the middle
     assert len(np.unique(centre.reshape(-1, 3), axis=0)) > 20  # shaded, not flat
+    red, green, blue = centre.reshape(-1, 3).astype(int).mean(axis=0)
+    assert red > 2 * green and red > 2 * blue  # the skin factor times the model's red texture
 
 
 async def test_a_retried_upload_is_replayed_not_stored_twice(

@@ -28,11 +28,11 @@ class Mesh:
     colors: F64
 
 
-def shade(normals: F64, color: tuple[float, float, float]) -> F64:
-    """Lambert shading from a light above left of the viewer; faces turned away are lit as if facing it."""
+def shade(normals: F64, colors: F64) -> F64:
+    """Lambert shading of vertex colours (or one colour for all) by a light above left of the viewer."""
     facing = np.abs(normals @ _LIGHT)
     light = _AMBIENT + (1 - _AMBIENT) * facing
-    shaded: F64 = np.clip(light[:, None] * np.asarray(color)[None, :], 0.0, 1.0)
+    shaded: F64 = np.clip(light[:, None] * colors, 0.0, 1.0)
     return shaded
 
 

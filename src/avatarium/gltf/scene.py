@@ -18,7 +18,7 @@ _SKIN_BLOCK = 65536
 
 @dataclass(frozen=True)
 class Surface:
-    """One primitive in world space: vertices, unit normals, triangles and its material's colour and sidedness.
+    """One primitive in world space: vertices, unit normals, triangles, and its material's look.
 
     Triangles list their vertices counter-clockwise seen from their front, even under a mirroring transform.
     """
@@ -28,8 +28,18 @@ class Surface:
     positions: F64
     normals: F64
     triangles: npt.NDArray[np.int64]
-    color: tuple[float, float, float]
+    look: Look
+    uv: F64 | None  # the texture coordinates of the base colour texture, when it has one
+    tint: F64 | None  # COLOR_0: vertex colours, which multiply the base colour
+
+
+@dataclass(frozen=True)
+class Look:
+    color: tuple[float, float, float]  # base colour factor, linear
     double_sided: bool
+    image: int | None  # the base colour texture's image
+    uv_set: int
+    cutoff: float | None  # alpha below which nothing is drawn (alphaMode MASK)
 
 
 def _local(node: dict[str, Any]) -> F64:
@@ -102,13 +112,20 @@ def _triangles(reader: Reader, primitive: dict[str, Any], vertices: int) -> npt.
     return np.zeros((0, 3), np.int64)
 
 
-def _material(gltf: dict[str, Any], primitive: dict[str, Any]) -> tuple[tuple[float, float, float], bool]:
+def _look(gltf: dict[str, Any], primitive: dict[str, Any]) -> Look:
     material = gltf["materials"][primitive["material"]] if "material" in primitive else {}
-    double_sided = material.get("doubleSided") is True
-    factor = material.get("pbrMetallicRoughness", {}).get("baseColorFactor")
+    pbr = material.get("pbrMetallicRoughness", {})
+    factor = pbr.get("baseColorFactor")
+    color = (0.8, 0.8, 0.8)
     if isinstance(factor, list) and len(factor) >= 3 and all(isinstance(c, int | float) for c in factor[:3]):
-        return (float(factor[0]), float(factor[1]), float(factor[2])), double_sided
-    return (0.8, 0.8, 0.8), double_sided
+        color = (float(factor[0]), float(factor[1]), float(factor[2]))
+    texture = pbr.get("baseColorTexture")
+    image = gltf["textures"][texture["index"]].get("source") if isinstance(texture, dict) else None
+    uv_set = texture.get("texCoord", 0) if isinstance(texture, dict) else 0
+    uv_set = uv_set if isinstance(uv_set, int) else 0
+    cutoff = material.get("alphaCutoff", 0.5) if material.get("alphaMode") == "MASK" else None
+    cutoff = float(cutoff) if isinstance(cutoff, int | float) else None
+    return Look(color, material.get("doubleSided") is True, image, uv_set, cutoff)
 
 
 def surfaces(reader: Reader, max_vertices: int) -> Iterator[Surface]:
@@ -144,5 +161,8 @@ def surfaces(reader: Reader, max_vertices: int) -> Iterator[Surface]:
             triangles = _triangles(reader, primitive, len(positions))
             if mirrored:  # a negative scale turns the winding of front faces around (glTF 2.0, section 3.7.4)
                 triangles = triangles[:, ::-1]
-            color, double_sided = _material(gltf, primitive)
-            yield Surface(node["mesh"], number, positions, normals, triangles, color, double_sided)
+            look = _look(gltf, primitive)
+            coordinates = attributes.get(f"TEXCOORD_{look.uv_set}") if look.image is not None else None
+            uv = reader.floats(coordinates).astype(np.float64)[:, :2] if coordinates is not None else None
+            tint = reader.floats(attributes["COLOR_0"]).astype(np.float64)[:, :3] if "COLOR_0" in attributes else None
+            yield Surface(node["mesh"], number, positions, normals, triangles, look, uv, tint)

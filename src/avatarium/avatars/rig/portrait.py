@@ -9,6 +9,7 @@ from avatarium import png, raster
 from avatarium.avatars.rig.targets import names_of
 from avatarium.gltf.accessors import Reader
 from avatarium.gltf.scene import F64, Surface, surfaces
+from avatarium.gltf.textures import Textures
 
 SIZE = 256
 BACKGROUND = (238, 241, 246)
@@ -19,6 +20,7 @@ _HEAD_PER_MOUTH = 2.5  # a face mesh this many times wider or taller than its mo
 def render(reader: Reader, faces: list[int], front: float) -> bytes:
     """A PNG looking at the face meshes from the front (`front` is +1 for models facing +Z, -1 for -Z)."""
     drawn = list(surfaces(reader, MAX_VERTICES))
+    textures = Textures(reader)
     center, half = _frame(reader, [s for s in drawn if s.mesh in faces] or drawn)
     flip = np.array([front, 1.0, front])
     meshes = []
@@ -28,8 +30,11 @@ def render(reader: Reader, faces: list[int], front: float) -> bytes:
         normals = surface.normals * flip
         if not normals.any():
             normals = _vertex_normals(view, surface.triangles)
-        triangles = surface.triangles if surface.double_sided else _front(pixels, surface.triangles)
-        meshes.append(raster.Mesh(pixels, triangles, raster.shade(normals, surface.color)))
+        triangles = surface.triangles if surface.look.double_sided else _front(pixels, surface.triangles)
+        colors = textures.colors(surface)
+        if surface.look.cutoff is not None:  # cut-out cards (brows, lashes, hair strands): what is opaque
+            triangles = triangles[(colors[triangles, 3] >= surface.look.cutoff).any(axis=1)]
+        meshes.append(raster.Mesh(pixels, triangles, raster.shade(normals, colors[:, :3])))
     return png.encode(raster.draw(meshes, SIZE, BACKGROUND))
 
 
