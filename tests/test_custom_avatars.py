@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import uuid
@@ -456,3 +457,12 @@ async def test_a_retried_upload_is_replayed_not_stored_twice(
     assert again.json()["data"] == first.json()["data"]
     async with app.state.avatarium.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(CustomAvatar)) == 1
+
+
+async def test_concurrent_uploads_all_succeed(client: httpx.AsyncClient, owner: Account) -> None:
+    """More uploads than are prepared at once: the others wait their turn, none is lost."""
+    models = [gltf.arkit_model(), gltf.vrm_model(0), gltf.vrm_model(1), gltf.oculus_model()]
+    responses = await asyncio.gather(*(upload(client, owner, model, name=f"M{i}") for i, model in enumerate(models)))
+    assert [r.status_code for r in responses] == [201] * 4
+    listed = (await client.get("/v1/avatars", headers=owner.key_headers)).json()["data"]
+    assert sorted(a["name"] for a in listed if a["owner"] == "account") == ["M0", "M1", "M2", "M3"]

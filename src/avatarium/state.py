@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,3 +38,5 @@ class AppState:
     fanout: Fanout
     previews: PreviewCache
     storage: Storage
+    # Uploaded models prepared at once (each holds up to ~100 MB and a core); the others wait their turn.
+    preparing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))

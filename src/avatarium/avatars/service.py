@@ -98,7 +98,8 @@ async def create(
     """Check the file and bake its visemes in a worker thread, store its files, then record it."""
     _check_defaults(state, fields.default_voice_id, fields.default_persona_id)
     try:
-        prepared = await asyncio.to_thread(_prepare, upload)
+        async with state.preparing:
+            prepared = await asyncio.to_thread(_prepare, upload)
     except GltfError as exc:
         raise bad_request(str(exc), "model") from None
     now = utcnow()
