@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.realtime
 	$(BIN)/python -m bench.vendors
 	$(BIN)/python -m bench.avatars
+	$(BIN)/python -m bench.preset_thumbnails
 	$(BIN)/python -m bench.browser_latency
 
 # The README's pictures, from the browser tests' screenshots (run `make test` first).

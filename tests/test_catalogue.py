@@ -18,7 +18,8 @@ async def test_avatars_list_filters_and_details(client: httpx.AsyncClient) -> No
     assert {a["gender"] for a in avatars} >= {"female", "male", "neutral"}
     assert len({a["style"] for a in avatars}) >= 3
     fields = {"id", "name", "description", "style", "gender", "tags", "thumbnailUrl", "defaultVoiceId"}
-    assert fields | {"defaultPersonaId", "modelUrl", "createdAt"} == set(avatars[0])
+    assert fields | {"defaultPersonaId", "modelUrl", "createdAt", "owner"} == set(avatars[0])
+    assert {a["owner"] for a in avatars} == {"preset"}
     stylized = (await client.get("/v1/avatars", params={"style": "stylized"})).json()["data"]
     assert stylized and all(a["style"] == "stylized" for a in stylized)
     tagged = (await client.get("/v1/avatars", params={"tag": "support"})).json()["data"]

@@ -40,7 +40,8 @@ def _sse(text: str) -> list[tuple[str, Any]]:
 async def test_create_starts_with_the_persona_greeting(client: httpx.AsyncClient, account: Account) -> None:
     data = await create_conversation(client, account, personaId="math-tutor", metadata={"userRef": "u-1", "n": 3})
     assert data["avatarId"] == "ava" and data["personaId"] == "math-tutor"
-    assert data["voiceId"] == "piper-en-us-joe" and data["model"] == "local/smollm2-135m-instruct"
+    # The voice belongs to the avatar, whatever persona it plays.
+    assert data["voiceId"] == "espeak-en-us-female" and data["model"] == "local/smollm2-135m-instruct"
     assert data["status"] == "active" and data["endedAt"] is None
     assert data["metadata"] == {"userRef": "u-1", "n": 3}
     assert data["messageCount"] == 1

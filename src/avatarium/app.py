@@ -16,10 +16,11 @@ from avatarium.ai.routes import router as ai_router
 from avatarium.apikeys.routes import router as apikeys_router
 from avatarium.auth.principal import Authenticator
 from avatarium.auth.tokens import TokenSigner, load_or_create_secret
+from avatarium.avatars.downloads import router as avatar_downloads
 from avatarium.avatars.routes import assets as avatar_assets
 from avatarium.avatars.routes import router as avatars_router
 from avatarium.cache.stamps import make_stamps
-from avatarium.config import Settings
+from avatarium.config import MAX_MODEL_BYTES, Settings
 from avatarium.conversations.reads import ConversationReads
 from avatarium.conversations.routes import router as conversations_router
 from avatarium.db.engine import make_engine, make_sessionmaker
@@ -34,6 +35,7 @@ from avatarium.realtime.fanout import make_fanout
 from avatarium.realtime.routes import router as realtime_router
 from avatarium.routing import index_routes, parse_json_strictly
 from avatarium.state import AppState
+from avatarium.storage.factory import make_storage
 from avatarium.stt.routes import router as stt_router
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
@@ -43,7 +45,7 @@ from avatarium.web import routes as web
 log = logging.getLogger("avatarium")
 
 # Routes whose bodies are not JSON of at most 1 MiB (uploads, audio) declare what they take here.
-BODY_RULES: tuple[BodyRule, ...] = ()
+BODY_RULES: tuple[BodyRule, ...] = (BodyRule("POST", "/v1/avatars", MAX_MODEL_BYTES, ("multipart/form-data",)),)
 
 
 def build_state(settings: Settings, providers: Providers | None = None) -> AppState:
@@ -65,6 +67,7 @@ def build_state(settings: Settings, providers: Providers | None = None) -> AppSt
         providers=providers or build_providers(settings),
         fanout=make_fanout(settings.redis_url, settings.socket_max_pending_events),
         previews=PreviewCache(),
+        storage=make_storage(settings),
     )
 
 
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         if state.stamps is not None:
             await state.stamps.close()
         await state.providers.close()
+        await state.storage.close()
         await state.engine.dispose()
 
     app = FastAPI(
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         health_router,
         avatars_router,
         avatar_assets,
+        avatar_downloads,
         personas_router,
         ai_router,
         conversations_router,

@@ -7,11 +7,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_MODEL_BYTES = 25 * 1024 * 1024  # an uploaded avatar model (multipart body)
 
 
 class Settings(BaseSettings):
@@ -39,6 +40,17 @@ class Settings(BaseSettings):
     access_log: bool = False  # one log line per request (uvicorn's); Prometheus counts requests either way
     preload_models: bool = True  # load the embedded model and voice at start-up, in the background
 
+    # Uploaded avatar files: unset, a directory in the data dir; `s3://bucket/prefix` or `file:///path` otherwise.
+    storage_url: str | None = None
+    storage_endpoint_url: str | None = None  # any S3-compatible server (MinIO, R2, …); unset: AWS
+    storage_region: str = "us-east-1"
+    storage_access_key_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("AVATARIUM_STORAGE_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID")
+    )
+    storage_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AVATARIUM_STORAGE_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY")
+    )
+
     provider_deadline_seconds: float = 60.0
     provider_retries: int = 2
     fallback_models: list[str] = Field(default_factory=list)  # tried in order when a model's provider fails
@@ -52,6 +64,15 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_case_names(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
         return {name.upper(): secret for name, secret in value.items()}
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("s3://", "file:///")):
+            raise ValueError("must be s3://bucket/prefix or file:///absolute/path")
+        if value and value.startswith("s3://") and not value[5:].split("/", 1)[0]:
+            raise ValueError("must name a bucket: s3://bucket/prefix")
+        return value or None
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,6 +13,7 @@ from avatarium.auth.tokens import TokenSigner
 from avatarium.cache.stamps import Stamps
 from avatarium.config import Settings
 from avatarium.ratelimit import RateLimiter
+from avatarium.storage.base import Storage
 from avatarium.tts.preview import PreviewCache
 
 if TYPE_CHECKING:
@@ -35,3 +37,6 @@ class AppState:
     providers: Providers
     fanout: Fanout
     previews: PreviewCache
+    storage: Storage
+    # Uploaded models prepared at once (each holds up to ~100 MB and a core); the others wait their turn.
+    preparing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, StringConstraints
+
 from avatarium.envelope import Timestamp, WireModel
+
+MAX_TAGS = 20
 
 
 class AvatarOut(WireModel):
@@ -12,9 +18,21 @@ class AvatarOut(WireModel):
     tags: list[str]
     thumbnail_url: str
     default_voice_id: str
-    default_persona_id: str
+    default_persona_id: str | None
     model_url: str
     created_at: Timestamp
+    owner: Literal["preset", "account"]
+
+
+class LipsyncOut(WireModel):
+    source: Literal["oculus", "arkit", "vrm"]
+    visemes: list[str]
+    missing: list[str]
+    expressions: list[str]
+
+
+class CustomAvatarOut(AvatarOut):
+    lipsync: LipsyncOut
 
 
 class AvatarModelOut(WireModel):
@@ -25,3 +43,43 @@ class AvatarModelOut(WireModel):
     size_bytes: int
     sha256: str
     morph_targets: list[str]
+
+
+def _tags(value: object) -> object:
+    """Tags arrive comma-separated in a form, as an array in JSON: trimmed, empty ones dropped, each once."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if isinstance(value, list) and all(isinstance(tag, str) for tag in value):
+        return list(dict.fromkeys(tag.strip() for tag in value if tag.strip()))
+    return value
+
+
+Tags = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=40)]],
+    BeforeValidator(_tags),
+    Field(max_length=MAX_TAGS),
+]
+
+
+class AvatarIn(WireModel):
+    """The text fields of `POST /v1/avatars` (multipart/form-data)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=1000)
+    style: str = Field(default="custom", min_length=1, max_length=40)
+    gender: str = Field(default="unspecified", min_length=1, max_length=40)
+    tags: Tags = Field(default_factory=list)
+    default_voice_id: str | None = None
+    default_persona_id: str | None = None
+
+
+class AvatarPatch(WireModel):
+    """`PATCH /v1/avatars/:id`: the fields given are changed; `defaultPersonaId: null` removes the default."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=1000)
+    style: str | None = Field(default=None, min_length=1, max_length=40)
+    gender: str | None = Field(default=None, min_length=1, max_length=40)
+    tags: Tags | None = None
+    default_voice_id: str | None = None
+    default_persona_id: str | None = None

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from avatarium.auth.principal import Principal
+from avatarium.avatars import service as avatars
+from avatarium.avatars.service import AvatarChoice
 from avatarium.cache.stamps import conversation_key
 from avatarium.conversations import repository
 from avatarium.conversations.schemas import CreateIn
@@ -70,26 +72,28 @@ def require_active(conversation: Conversation) -> None:
         raise ApiError(409, "This conversation has ended")
 
 
-def _resolve(catalog: Catalog, providers: Providers, body: CreateIn) -> dict[str, Any]:
-    avatar = catalog.avatars.get(body.avatar_id)
+def _resolve(catalog: Catalog, providers: Providers, body: CreateIn, avatar: AvatarChoice | None) -> dict[str, Any]:
     if avatar is None:
         raise bad_request(f"Unknown avatarId '{body.avatar_id}'; see GET /v1/avatars", "avatarId", "unknown")
     persona_id = body.persona_id or avatar.default_persona_id
-    persona = catalog.personas.get(persona_id)
-    if persona is None:
+    persona = catalog.personas.get(persona_id) if persona_id else None
+    if persona_id and persona is None:
         raise bad_request(f"Unknown personaId '{persona_id}'; see GET /v1/personas", "personaId", "unknown")
-    voice_id = body.voice_id or persona.default_voice_id or avatar.default_voice_id
+    # The voice belongs to the body: the avatar's, whatever persona it plays. An uploaded avatar may have
+    # no default persona: the conversation then has none either.
+    voice_id = body.voice_id or avatar.default_voice_id
     providers.check_voice(voice_id)
     model = providers.check_model(body.model or DEFAULT_MODEL)
-    speaker = _speaker(catalog, persona)
-    system_prompt = body.system_prompt or _speak_as(persona.system_prompt, speaker, avatar.name)
+    speaker = _speaker(catalog, persona) if persona else None
+    prompt = _speak_as(persona.system_prompt, speaker, avatar.name) if persona else ""
+    system_prompt = body.system_prompt or prompt
     return {
         "avatar_id": avatar.id,
-        "persona_id": persona.id,
+        "persona_id": persona.id if persona else None,
         "voice_id": voice_id,
         "model": model,
         "system_prompt": system_prompt or DEFAULT_SYSTEM_PROMPT.format(name=avatar.name),
-        "greeting": _speak_as(persona.greeting, speaker, avatar.name),
+        "greeting": _speak_as(persona.greeting, speaker, avatar.name) if persona else "",
     }
 
 
@@ -111,7 +115,8 @@ def _speak_as(text: str, speaker: str | None, avatar_name: str) -> str:
 async def create(
     session: AsyncSession, catalog: Catalog, providers: Providers, caller: Principal, body: CreateIn
 ) -> tuple[Conversation, list[Message]]:
-    resolved = _resolve(catalog, providers, body)
+    avatar = await avatars.choose(session, catalog, caller.user_id, body.avatar_id)
+    resolved = _resolve(catalog, providers, body, avatar)
     greeting = resolved.pop("greeting")
     now = utcnow()
     conversation = Conversation(

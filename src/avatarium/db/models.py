@@ -87,3 +87,29 @@ class IdempotencyRecord(Base):
     response_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     response_headers: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomAvatar(Base):
+    """An avatar an account uploaded; its files are in the storage under `avatars/<id>/<token>/`."""
+
+    __tablename__ = "custom_avatars"
+    __table_args__ = (Index("ix_custom_avatars_user_created", "user_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    style: Mapped[str] = mapped_column(String(40))
+    gender: Mapped[str] = mapped_column(String(40))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    default_voice_id: Mapped[str] = mapped_column(String(128))
+    default_persona_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token: Mapped[str] = mapped_column(String(64))  # the random part of the file URLs
+    model_size: Mapped[int] = mapped_column(Integer)
+    model_sha256: Mapped[str] = mapped_column(String(64))
+    thumbnail_size: Mapped[int] = mapped_column(Integer)
+    thumbnail_sha256: Mapped[str] = mapped_column(String(64))
+    morph_targets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lipsync: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
