@@ -11,6 +11,7 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import uvicorn
@@ -33,9 +34,14 @@ def build(settings: Settings | None = None) -> FastAPI:
     return create_app(settings or Settings())
 
 
+@cache
+def _app_from_environment() -> FastAPI:
+    return build()
+
+
 def __getattr__(name: str) -> Any:
     if name == "app":
-        return build()
+        return _app_from_environment()
     raise AttributeError(name)
 
 
