@@ -29,7 +29,7 @@ def test_the_banner_says_where_to_go_and_what_runs(tmp_path: Path) -> None:
         rows = {line.split()[0]: line.split(None, 1)[1] for line in served.banner.splitlines()[1:] if line[:3].strip()}
     assert rows["playground"] == served.url + "/playground"
     assert f"API docs    {served.url}/docs" in served.banner
-    assert rows["data"] == f"{data} (AVATARIUM_DATA_DIR)"
+    assert rows["data"] == f"{data} (from AVATARIUM_DATA_DIR)"
     assert rows["database"] == str(data / "avatarium.db")
     assert rows["redis"].startswith("none: rate limits")
     assert "pro tier, 60 requests/min" in rows["sign-up"]

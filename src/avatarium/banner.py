@@ -44,6 +44,12 @@ def _row(label: str, lines: list[str]) -> list[str]:
     return [f"  {label:<{_LABEL}}{first}", *(indent + line for line in rest)]
 
 
+def _data_dir(settings: Settings) -> str:
+    if "data_dir" in settings.model_fields_set:
+        return f"{overview.data_dir(settings)} (from AVATARIUM_DATA_DIR)"
+    return f"{overview.data_dir(settings)} (the default; AVATARIUM_DATA_DIR changes it)"
+
+
 def _redis(settings: Settings) -> str:
     if settings.redis_url:
         return overview.hide_secrets(settings.redis_url)
@@ -79,7 +85,7 @@ def render(settings: Settings, providers: Providers, url: str) -> str:
         f"Avatarium {__version__} is ready at {url}",
         *_row("playground", [f"{url}/playground"]),
         *_row("API docs", [f"{url}/docs"]),
-        *_row("data", [f"{overview.data_dir(settings)} (AVATARIUM_DATA_DIR)"]),
+        *_row("data", [_data_dir(settings)]),
         *_row("database", [overview.database_location(settings)]),
         *_row("redis", [_redis(settings)]),
         *_row("sign-up", [_signup(settings)]),
