@@ -277,3 +277,15 @@ def test_db_upgrade_says_which_database(env: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == f"database {env / 'avatarium.db'} is up to date\n"
     assert (env / "avatarium.db").exists()
+
+
+def test_a_change_saved_while_redis_is_down_says_so(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, ["users", "create", "--email", "r@example.com", "--password", PASSWORD])
+    monkeypatch.setenv("AVATARIUM_REDIS_URL", "redis://:hidden-password@127.0.0.1:1/0")
+    result = runner.invoke(cli, ["users", "set-tier", "r@example.com", "pro"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the change is saved, but running servers could not be told through Redis")
+    assert "hidden-password" not in result.output
+    monkeypatch.delenv("AVATARIUM_REDIS_URL")
+    assert json.loads(runner.invoke(cli, ["users", "show", "r@example.com", "--json"]).stdout)["tier"] == "pro"

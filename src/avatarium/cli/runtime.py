@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,4 +93,10 @@ def transact(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -
             if stamps is not None:
                 await stamps.close()
 
-    return guarded(overview.database_location(settings), lambda: asyncio.run(main()))
+    try:
+        return guarded(overview.database_location(settings), lambda: asyncio.run(main()))
+    except RedisError as exc:  # the stamps are bumped after the commit: the change itself is saved
+        fail(
+            f"the change is saved, but running servers could not be told through Redis "
+            f"({overview.hide_secrets(settings.redis_url or '')}: {exc}); they see it within a minute"
+        )
