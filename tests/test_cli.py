@@ -211,6 +211,8 @@ def test_failures_exit_1_and_change_nothing(env: Path) -> None:
         result = runner.invoke(cli, args)
         assert result.exit_code == 1, args
         assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    unconfirmed = runner.invoke(cli, ["users", "delete", "c@example.com"], input="")
+    assert unconfirmed.exit_code == 1 and "Error: nothing deleted" in unconfirmed.output
     shown = json.loads(runner.invoke(cli, ["users", "show", "c@example.com", "--json"]).stdout)
     assert (shown["tier"], shown["apiKeys"]) == ("pro", 0)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import click
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -144,7 +143,7 @@ def delete(
         )
         try:
             confirmed = typer.confirm(question, default=False)
-        except click.Abort:
+        except typer.Abort:
             confirmed = False
         if not confirmed:
             fail("nothing deleted (pass --yes to skip the question)", FAILURE)
