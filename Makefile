@@ -4,15 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# `make run HOST=0.0.0.0 PORT=8080` (on make's command line: some shells export HOST as the machine's name)
+HOST = 127.0.0.1
+PORT = 8000
+# Accounts registered on a local `make run` get this tier, so that a first session is not throttled
+# (the server's own default is free, as on the hosted API): `make run SIGNUP_TIER=free` for that.
+SIGNUP_TIER ?= pro
+
 .PHONY: run test lint typecheck bench clean presets preset-sources chromium docs-images
 
-# The example provider plugin is installed too: the tests drive it through the API.
-$(STAMP): pyproject.toml examples/avatarium-parrot/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip wheel
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || { echo "==> Creating the virtual environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> Updating pip"
+	@$(BIN)/pip install --quiet --upgrade pip wheel
+	@$(BIN)/python -c 'import llama_cpp' 2>/dev/null || echo "==> Installing dependencies. llama-cpp-python is compiled \
+	from source on the first install: about 4 minutes on 2 cores, then pip reuses the wheel it built."
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
+	@touch $(STAMP)
+	@echo "==> Installed"
+
+# The example provider plugin, for the tests (which drive it through the API); `make run` goes without it.
+TEST_STAMP := $(VENV)/.test-installed
+$(TEST_STAMP): $(STAMP) examples/avatarium-parrot/pyproject.toml
 	$(BIN)/pip install --quiet -e examples/avatarium-parrot
-	touch $(STAMP)
+	@touch $(TEST_STAMP)
 
 # The browser code's checkers (eslint, tsc) and the npm packages the vendored files come from.
 NODE_STAMP := node_modules/.installed
@@ -26,15 +41,15 @@ chromium:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 run: $(STAMP)
-	$(BIN)/avatarium serve --host 127.0.0.1 --port 8000
+	AVATARIUM_SIGNUP_TIER=$${AVATARIUM_SIGNUP_TIER:-$(SIGNUP_TIER)} $(BIN)/avatarium serve --host $(HOST) --port $(PORT)
 
-lint: $(STAMP) $(NODE_STAMP)
+lint: $(TEST_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check src tests bench examples assets
 	$(BIN)/ruff format --check src tests bench examples assets
 	npx eslint src/avatarium/web/static scripts tests/js eslint.config.js
 	node scripts/vendor-web.mjs --check
 
-typecheck: $(STAMP) $(NODE_STAMP)
+typecheck: $(TEST_STAMP) $(NODE_STAMP)
 	$(BIN)/mypy src
 	$(BIN)/mypy assets
 	npx tsc -p tsconfig.json

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from platformdirs import user_data_path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -14,13 +15,24 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 MAX_BODY_BYTES = 1024 * 1024
 MAX_MODEL_BYTES = 25 * 1024 * 1024  # an uploaded avatar model (multipart body)
 
+Tier = Literal["free", "creator", "pro", "enterprise"]
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data directory, so the server and the CLI agree from any folder.
+
+    `~/.local/share/avatarium` (or `$XDG_DATA_HOME/avatarium`) on Linux,
+    `~/Library/Application Support/avatarium` on macOS, `%LOCALAPPDATA%\\avatarium` on Windows.
+    """
+    return user_data_path("avatarium", appauthor=False)
+
 
 class Settings(BaseSettings):
     """Configuration from `AVATARIUM_*` variables (and the vendors' own key variables)."""
 
     model_config = SettingsConfigDict(env_prefix="AVATARIUM_", extra="ignore", populate_by_name=True)
 
-    data_dir: Path = Path("./data")
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     database_pool_size: int = 20
     redis_url: str | None = None
@@ -30,6 +42,7 @@ class Settings(BaseSettings):
     public_url: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
     allow_signup: bool = True
+    signup_tier: Tier = "free"  # the tier of accounts made by POST /auth/register
     anonymous_rate_limit: int = 10
     enterprise_rate_limit: int = 1000
     trust_proxy: bool = False

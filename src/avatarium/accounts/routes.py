@@ -28,7 +28,7 @@ def _session_payload(state: AppState, user: User) -> dict[str, object]:
 async def register(request: Request, state: StateDep, session: SessionDep, body: Credentials) -> JSONResponse:
     if not state.settings.allow_signup:
         raise ApiError(403, "Sign-up is disabled on this server")
-    user = await service.create_user(session, body.email, body.password)
+    user = await service.create_user(session, body.email, body.password, state.settings.signup_tier)
     return ok(request, _session_payload(state, user), status=201, headers=NO_STORE)
 
 

@@ -1,24 +1,21 @@
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, field_validator
 
+from avatarium.accounts.service import MAX_EMAIL, is_email
 from avatarium.db.models import User
 from avatarium.envelope import Timestamp, WireModel
 from avatarium.ratelimit import tier_limit
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 
 class Credentials(WireModel):
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=MAX_EMAIL)
     password: str = Field(max_length=256)
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value.strip()):
+        if not is_email(value):
             raise ValueError("must be a valid email address")
         return value.strip()
 

@@ -20,6 +20,15 @@ async def get_for(session: AsyncSession, user_id: uuid.UUID, key_id: uuid.UUID) 
     return key
 
 
+async def by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
+    return await session.get(ApiKey, key_id)
+
+
+async def by_digest(session: AsyncSession, digest: str) -> ApiKey | None:
+    key: ApiKey | None = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    return key
+
+
 async def add(session: AsyncSession, key: ApiKey) -> ApiKey:
     session.add(key)
     await session.flush()

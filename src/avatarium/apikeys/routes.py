@@ -4,16 +4,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from avatarium.apikeys import repository, service
-from avatarium.apikeys.schemas import KeyIn, KeyOut
-from avatarium.db.models import ApiKey
+from avatarium.apikeys.schemas import KeyIn, key_out
 from avatarium.deps import JwtCaller, SessionDep
 from avatarium.responses import NO_STORE, ok
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
-
-
-def key_out(key: ApiKey) -> dict[str, object]:
-    return KeyOut.model_validate(key).wire()
 
 
 @router.get("", summary="List your API keys")

@@ -6,11 +6,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from avatarium.apikeys.service import MAX_NAME
+from avatarium.db.models import ApiKey
 from avatarium.envelope import Timestamp, WireModel, utcnow
 
 
 class KeyIn(WireModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=MAX_NAME)
     mode: Literal["live", "test"] = "live"
     expires_at: datetime | None = None
 
@@ -36,3 +38,7 @@ class KeyOut(WireModel):
     last_used_at: Timestamp | None
     expires_at: Timestamp | None
     revoked_at: Timestamp | None
+
+
+def key_out(key: ApiKey) -> dict[str, object]:
+    return KeyOut.model_validate(key).wire()

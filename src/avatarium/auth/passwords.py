@@ -7,18 +7,26 @@ that logins never stall the event loop, and every socket with it.
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a login for an unknown email like a real one.
-_DUMMY_HASH = _hasher.hash("avatarium-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of a login for an unknown email like a real one.
+
+    Made on first use, not on import: every CLI command imports this module.
+    """
+    return _hasher.hash("avatarium-timing-equaliser")
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -23,11 +23,16 @@ class IssuedToken:
     expires_at: datetime
 
 
+def secret_file(settings: Settings) -> Path:
+    """Where the generated secret is kept when none is configured."""
+    return Path(settings.data_dir) / "jwt_secret"
+
+
 def load_or_create_secret(settings: Settings) -> str:
     """The configured secret, or one generated on first start and kept in the data directory."""
     if settings.jwt_secret is not None and settings.jwt_secret.get_secret_value():
         return settings.jwt_secret.get_secret_value()
-    path = Path(settings.data_dir) / "jwt_secret"
+    path = secret_file(settings)
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
