@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     local_llm_threads: int = 2
     local_llm_context: int = 2048
     local_llm_max_tokens: int = 256
+    local_stt_threads: int = 2
 
     openai_api_key: SecretStr | None = _vendor_key("OPENAI_API_KEY")
     anthropic_api_key: SecretStr | None = _vendor_key("ANTHROPIC_API_KEY")

@@ -15,6 +15,7 @@ from avatarium.providers.groq.llm import GroqLLM
 from avatarium.providers.groq.tts import GroqTTS
 from avatarium.providers.local.llm import LocalLLM
 from avatarium.providers.local.tts import LocalTTS
+from avatarium.providers.local.whisper import LocalWhisperSTT
 from avatarium.providers.openai.llm import OpenAILLM
 from avatarium.providers.openai.tts import OpenAITTS
 from avatarium.providers.registry import Providers
@@ -58,4 +59,5 @@ def build_providers(settings: Settings, catalog: Catalog, client: httpx.AsyncCli
     tts: dict[str, TTSProvider] = {"local": LocalTTS(list(catalog.voices.values()))}
     for provider, tts_class in CLOUD_TTS.items():
         tts[provider] = tts_class(key(provider), settings.provider_base_url(provider), http, policy)
-    return Providers(llms, tts, fallbacks=settings.fallback_models, http=http)
+    stt = {"local": LocalWhisperSTT(threads=settings.local_stt_threads)}
+    return Providers(llms, tts, fallbacks=settings.fallback_models, http=http, stt=stt)

@@ -1,4 +1,4 @@
-"""The provider registry: which LLM and TTS providers exist, which are configured, and who serves a request."""
+"""The provider registry: which LLM, TTS and STT providers exist, which are configured, and who serves a request."""
 
 from __future__ import annotations
 
@@ -13,12 +13,21 @@ from typing import Any
 import httpx
 
 from avatarium.errors import ApiError, bad_request
-from avatarium.providers.base import LLMProvider, TTSProvider, VoiceInfo
+from avatarium.providers.base import LLMProvider, STTModelInfo, STTProvider, TTSProvider, VoiceInfo
 
 log = logging.getLogger("avatarium.providers")
 
 DEFAULT_MODEL = "local/smollm2-135m-instruct"
 DEFAULT_VOICE = "piper-en-us-joe"
+DEFAULT_STT_MODEL = "local/whisper-base"
+
+
+@dataclass(frozen=True)
+class STTModel:
+    id: str  # "<provider>/<model>"
+    provider: str
+    info: STTModelInfo
+    available: bool
 
 
 @dataclass(frozen=True)
@@ -70,9 +79,11 @@ class Providers:
         tts: Mapping[str, TTSProvider],
         fallbacks: list[str] | None = None,
         http: httpx.AsyncClient | None = None,
+        stt: Mapping[str, STTProvider] | None = None,
     ) -> None:
         self.llms = dict(llms)
         self.tts = dict(tts)
+        self.stt = dict(stt or {})
         self.fallbacks = list(fallbacks or [])
         self._http = http
         self.catalogue = _load_catalogue()
@@ -150,12 +161,32 @@ class Providers:
             )
         return voice_id
 
+    def stt_models(self) -> list[STTModel]:
+        return [
+            STTModel(f"{provider_id}/{info.name}", provider_id, info, provider.configured)
+            for provider_id, provider in self.stt.items()
+            for info in provider.models()
+        ]
+
+    def stt_for(self, model_id: str, local_only: bool, field: str = "model") -> tuple[STTProvider, STTModel]:
+        """The provider and model that transcribe; test keys always get the embedded model."""
+        models = {m.id: m for m in self.stt_models()}
+        if model_id not in models:
+            raise bad_request(f"Unknown {field} '{model_id}'; see GET /v1/stt/models", field, "unknown")
+        model = models[DEFAULT_STT_MODEL] if local_only else models[model_id]
+        provider = self.stt[model.provider]
+        if not provider.configured:
+            raise ApiError(503, f"The {model.provider} provider is not configured on this server")
+        return provider, model
+
     async def warm(self) -> None:
         started = time.perf_counter()
         for llm in self.llms.values():
             await llm.warm()
         for tts in self.tts.values():
             await tts.warm()
+        for stt in self.stt.values():
+            await stt.warm()
         log.info("providers ready in %.1f s", time.perf_counter() - started)
 
     async def close(self) -> None:
@@ -163,5 +194,7 @@ class Providers:
             await llm.close()
         for tts in self.tts.values():
             await tts.close()
+        for stt in self.stt.values():
+            await stt.close()
         if self._http is not None:
             await self._http.aclose()
