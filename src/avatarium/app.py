@@ -34,13 +34,15 @@ from avatarium.realtime.fanout import make_fanout
 from avatarium.realtime.routes import router as realtime_router
 from avatarium.routing import index_routes
 from avatarium.state import AppState
+from avatarium.stt.routes import BODY_RULE as STT_BODY_RULE
+from avatarium.stt.routes import router as stt_router
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
 
 log = logging.getLogger("avatarium")
 
 # Routes whose bodies are not JSON of at most 1 MiB (uploads, audio) declare what they take here.
-BODY_RULES: tuple[BodyRule, ...] = ()
+BODY_RULES: tuple[BodyRule, ...] = (STT_BODY_RULE,)
 
 
 def build_state(settings: Settings, providers: Providers | None = None) -> AppState:
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         conversations_router,
         realtime_router,
         tts_router,
+        stt_router,
         apikeys_router,
         accounts_router,
     ):
