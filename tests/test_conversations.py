@@ -50,6 +50,16 @@ async def test_create_starts_with_the_persona_greeting(client: httpx.AsyncClient
     assert data["clientToken"]
 
 
+async def test_a_persona_on_another_avatar_speaks_as_that_avatar(
+    client: httpx.AsyncClient, account: Account, llm: ScriptedLLM
+) -> None:
+    data = await create_conversation(client, account, avatarId="marcus", personaId="support-agent")
+    assert data["messages"][0]["content"] == "Hi, I'm Marcus from customer support. How can I help you today?"
+    await client.post(f"/v1/conversations/{data['id']}/messages", json={"content": "Hi"}, headers=account.key_headers)
+    system = llm.requests[-1].messages[0].content
+    assert system.startswith("You are Marcus") and "Ava" not in system
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

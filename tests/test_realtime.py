@@ -331,3 +331,82 @@ async def test_plain_http_to_the_socket_url_is_426(rt: Client) -> None:
     assert response.status_code == 426
     assert response.json()["error"]["code"] == "UPGRADE_REQUIRED" and response.headers["Upgrade"] == "websocket"
     assert (await rt.http.get(f"/v1/conversations/{conversation['id']}/ws")).status_code == 401
+
+
+async def test_messages_sent_back_to_back_are_each_stored_and_echoed(rt: Client, slow_llm: ScriptedLLM) -> None:
+    slow_llm.reply = lambda request: f"About {request.messages[-1].content}: here is a longer answer to it."
+    conversation = await rt.conversation()
+    async with rt.connect(conversation) as ws:
+        await recv(ws)
+        for word in ("one", "two", "three"):
+            await ws.send(json.dumps({"type": "message", "content": word, "audio": False}))
+        events: list[dict[str, Any]] = []
+        while not any(e["type"] == "reply.done" and not e["message"]["interrupted"] for e in events):
+            events.append(await recv(ws))
+    echoed = [e["message"]["content"] for e in events if e["type"] == "message"]
+    assert echoed == ["one", "two", "three"]
+    assert not [e for e in events if e["type"] == "error"]
+    stored = (await rt.http.get(f"/v1/conversations/{conversation['id']}", headers=rt.headers)).json()["data"]
+    users = [m["content"] for m in stored["messages"] if m["role"] == "user"]
+    assert users == ["one", "two", "three"]
+    assert stored["messages"][-1]["content"] == "About three: here is a longer answer to it."
+
+
+async def test_a_revoked_key_closes_its_socket_at_the_next_message(rt: Client) -> None:
+    jwt = (await rt.http.post("/v1/auth/login", json={"email": rt.email, "password": "long enough"})).json()
+    auth = {"Authorization": f"Bearer {jwt['data']['token']}"}
+    conversation = await rt.conversation()
+    async with rt.connect(conversation) as ws:
+        await recv(ws)
+        keys = (await rt.http.get("/v1/api-keys", headers=auth)).json()["data"]
+        assert (await rt.http.delete(f"/v1/api-keys/{keys[0]['id']}", headers=auth)).status_code == 200
+        await ws.send(json.dumps({"type": "message", "content": "still there?", "audio": False}))
+        error = await recv(ws)
+        assert error["type"] == "error" and error["error"]["code"] == "UNAUTHORIZED"
+        with pytest.raises(ConnectionClosed) as closed:
+            await recv(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    async with httpx.AsyncClient(base_url=rt.base) as http:
+        login = (await http.post("/v1/auth/login", json={"email": rt.email, "password": "long enough"})).json()
+        owner = {"Authorization": f"Bearer {login['data']['token']}"}
+        stored = await http.get(f"/v1/conversations/{conversation['id']}", headers=owner)
+    assert [m["content"] for m in stored.json()["data"]["messages"] if m["role"] == "user"] == []
+
+
+async def test_an_idle_socket_closes_once_its_key_is_revoked(tmp_path: Path, database_url: str) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=database_url, jwt_secret="s" * 40, socket_recheck_seconds=0.2
+    )
+    with serve(create_app(settings, make_providers(ScriptedLLM()))) as base:
+        async with httpx.AsyncClient(base_url=base) as http:
+            client = await Client(base, http, database_url).register()
+            jwt = (await http.post("/v1/auth/login", json={"email": client.email, "password": "long enough"})).json()
+            auth = {"Authorization": f"Bearer {jwt['data']['token']}"}
+            conversation = await client.conversation()
+            async with client.connect(conversation) as ws:
+                await recv(ws)
+                key_id = (await http.get("/v1/api-keys", headers=auth)).json()["data"][0]["id"]
+                await http.delete(f"/v1/api-keys/{key_id}", headers=auth)
+                assert (await recv(ws))["error"]["code"] == "UNAUTHORIZED"
+                with pytest.raises(ConnectionClosed) as closed:
+                    await recv(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_a_client_that_stops_reading_is_closed_instead_of_buffered(tmp_path: Path, database_url: str) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=database_url, jwt_secret="s" * 40, socket_max_pending_events=20
+    )
+    llm = ScriptedLLM(reply=lambda _request: LONG_REPLY * 3)
+    with serve(create_app(settings, make_providers(llm))) as base:
+        async with httpx.AsyncClient(base_url=base) as http:
+            client = await Client(base, http, database_url).register()
+            conversation = await client.conversation()
+            async with client.connect(conversation, max_queue=1, max_size=None) as ws:
+                await recv(ws)
+                await ws.send(json.dumps({"type": "message", "content": "Say a lot"}))
+                await asyncio.sleep(3)  # not reading: the server's buffers and then our queue fill up
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await recv(ws, timeout=30)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008

@@ -62,7 +62,7 @@ def build_state(settings: Settings, providers: Providers | None = None) -> AppSt
         conversation_reads=ConversationReads(sessions, stamps),
         catalog=catalog,
         providers=providers or build_providers(settings, catalog),
-        fanout=make_fanout(settings.redis_url),
+        fanout=make_fanout(settings.redis_url, settings.socket_max_pending_events),
         previews=PreviewCache(),
     )
 

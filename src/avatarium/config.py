@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     enterprise_rate_limit: int = 1000
     trust_proxy: bool = False
     client_token_ttl_seconds: int = 15 * 60
+    socket_recheck_seconds: float = 10.0  # how often an open socket checks that its credential still holds
+    socket_max_pending_events: int = 2048  # events waiting for a socket that stopped reading before it is closed
     log_level: str = "info"
     preload_models: bool = True  # load the embedded model and voice at start-up, in the background
 

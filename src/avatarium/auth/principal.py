@@ -76,6 +76,16 @@ class Authenticator:
         claims = self.signer.client(token)
         return await self._from_user(claims[0], "client_token", claims[1]) if claims else None
 
+    async def recheck(self, caller: Principal, token: str) -> Principal | None:
+        """Whether the credential a long-lived connection was opened with still holds, as of now.
+
+        An API key must not be revoked or expired and a user JWT not expired; a client token
+        only authorises opening its socket, so for it the account must still exist.
+        """
+        if caller.kind == "client_token":
+            return await self._from_user(str(caller.user_id), "client_token", str(caller.conversation_id))
+        return await self.resolve(token)
+
     async def _from_key(self, token: str) -> Principal | None:
         if not keys.is_well_formed(token):
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from avatarium.db.changes import mark_changed
 from avatarium.db.models import Conversation, Message
 from avatarium.envelope import utcnow
 from avatarium.errors import ApiError, bad_request, not_found
-from avatarium.presets.catalog import Catalog
+from avatarium.presets.catalog import Catalog, Persona
 from avatarium.providers.base import ChatMessage
 from avatarium.providers.registry import DEFAULT_MODEL, Providers
 
@@ -80,15 +81,31 @@ def _resolve(catalog: Catalog, providers: Providers, body: CreateIn) -> dict[str
     voice_id = body.voice_id or persona.default_voice_id or avatar.default_voice_id
     providers.check_voice(voice_id)
     model = providers.check_model(body.model or DEFAULT_MODEL)
-    system_prompt = body.system_prompt or persona.system_prompt or DEFAULT_SYSTEM_PROMPT.format(name=avatar.name)
+    speaker = _speaker(catalog, persona)
+    system_prompt = body.system_prompt or _speak_as(persona.system_prompt, speaker, avatar.name)
     return {
         "avatar_id": avatar.id,
         "persona_id": persona.id,
         "voice_id": voice_id,
         "model": model,
-        "system_prompt": system_prompt,
-        "greeting": persona.greeting,
+        "system_prompt": system_prompt or DEFAULT_SYSTEM_PROMPT.format(name=avatar.name),
+        "greeting": _speak_as(persona.greeting, speaker, avatar.name),
     }
+
+
+def _speaker(catalog: Catalog, persona: Persona) -> str | None:
+    """The first name a persona speaks as: its default avatar's, when the persona's name starts with it."""
+    default = catalog.avatars.get(persona.default_avatar_id)
+    if default is not None and re.match(rf"{re.escape(default.name)}\b", persona.name):
+        return default.name
+    return None
+
+
+def _speak_as(text: str, speaker: str | None, avatar_name: str) -> str:
+    """A persona put on another avatar speaks as that avatar: "I'm Kai", not its default avatar's name."""
+    if not text or speaker is None or speaker == avatar_name:
+        return text
+    return re.sub(rf"\b{re.escape(speaker)}\b", avatar_name, text)
 
 
 async def create(
@@ -131,6 +148,22 @@ def prompt(conversation: Conversation, history: list[Message], content: str) -> 
     return messages
 
 
+async def append(session: AsyncSession, conversation: Conversation, *messages: Message) -> None:
+    """Store `messages` at the end of an active conversation, in order: the one way every turn is stored.
+
+    Raises 409 if the conversation has ended (on any instance) in the meantime.
+    """
+    now = utcnow()
+    first = await repository.reserve_seqs(session, conversation.id, len(messages), now)
+    if first is None:
+        raise ApiError(409, "This conversation has ended")
+    set_committed_value(conversation, "message_count", first + len(messages))
+    set_committed_value(conversation, "updated_at", now)
+    for offset, message in enumerate(messages):
+        message.seq = first + offset
+    await repository.add(session, *messages)
+
+
 async def store_turn(
     session: AsyncSession,
     conversation: Conversation,
@@ -138,27 +171,21 @@ async def store_turn(
     reply_text: str,
     *,
     interrupted: bool = False,
-    metrics: dict[str, Any] | None = None,
 ) -> Turn:
     """Store the user message and the reply together, or neither (409 if the conversation ended meanwhile)."""
-    now = utcnow()
-    first = await repository.reserve_seqs(session, conversation.id, 2, now)
-    if first is None:
-        raise ApiError(409, "This conversation has ended")
-    set_committed_value(conversation, "message_count", first + 2)
-    set_committed_value(conversation, "updated_at", now)
-    user.seq = first
-    reply = Message(
-        conversation_id=conversation.id,
-        seq=first + 1,
-        role="assistant",
-        content=reply_text,
-        interrupted=interrupted,
-        metrics=metrics,
-        created_at=now,
-    )
-    await repository.add(session, user, reply)
+    reply = new_reply(conversation, reply_text, interrupted=interrupted)
+    await append(session, conversation, user, reply)
     return Turn(user, reply)
+
+
+async def add_user_message(
+    session: AsyncSession, conversation: Conversation, content: str
+) -> tuple[list[Message], Message]:
+    """Store what the user said at once (a spoken turn is stored before its reply); the history before it too."""
+    history = await repository.messages(session, conversation.id)
+    user = new_user_message(conversation, content)
+    await append(session, conversation, user)
+    return history, user
 
 
 def new_user_message(conversation: Conversation, content: str) -> Message:
@@ -168,6 +195,25 @@ def new_user_message(conversation: Conversation, content: str) -> Message:
         role="user",
         content=content,
         interrupted=False,
+        created_at=utcnow(),
+    )
+
+
+def new_reply(
+    conversation: Conversation,
+    content: str,
+    *,
+    interrupted: bool = False,
+    metrics: dict[str, Any] | None = None,
+    reply_id: uuid.UUID | None = None,
+) -> Message:
+    return Message(
+        id=reply_id or uuid.uuid4(),
+        conversation_id=conversation.id,
+        role="assistant",
+        content=content,
+        interrupted=interrupted,
+        metrics=metrics,
         created_at=utcnow(),
     )
 

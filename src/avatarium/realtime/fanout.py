@@ -19,46 +19,81 @@ from typing import Any
 log = logging.getLogger("avatarium.fanout")
 Event = dict[str, Any]
 
+# Events a subscriber may have waiting before it counts as too slow (a reply is a few hundred).
+MAX_PENDING_EVENTS = 2048
+OVERFLOW = "subscription.overflow"  # not a protocol event: tells the reader it fell too far behind
+
+
+class Subscription:
+    """The events waiting for one subscriber (a socket), bounded: a reader too slow to keep up is cut off.
+
+    Unbounded, a client that stops reading would make the server hold every audio event
+    it is sent; instead, once `limit` events are waiting, `overflowed` is set and nothing
+    more is queued.
+    """
+
+    def __init__(self, limit: int = MAX_PENDING_EVENTS) -> None:
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(limit)
+        self.overflowed = False
+
+    def deliver(self, event: Event) -> None:
+        if self.overflowed:
+            return
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            while not self._queue.empty():
+                self._queue.get_nowait()
+            self._queue.put_nowait({"type": OVERFLOW})
+
+    async def get(self) -> Event:
+        return await self._queue.get()
+
+    def empty(self) -> bool:
+        return self._queue.empty()
+
 
 class Fanout(ABC):
     @abstractmethod
     async def publish(self, conversation_id: uuid.UUID, event: Event) -> None: ...
 
     @abstractmethod
-    def subscribe(self, conversation_id: uuid.UUID) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[Event]]: ...
+    def subscribe(self, conversation_id: uuid.UUID) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
 
     async def close(self) -> None:
         return None
 
 
 class MemoryFanout(Fanout):
-    def __init__(self) -> None:
-        self._queues: dict[uuid.UUID, set[asyncio.Queue[Event]]] = defaultdict(set)
+    def __init__(self, limit: int = MAX_PENDING_EVENTS) -> None:
+        self._subscriptions: dict[uuid.UUID, set[Subscription]] = defaultdict(set)
+        self._limit = limit
 
     async def publish(self, conversation_id: uuid.UUID, event: Event) -> None:
-        for queue in list(self._queues.get(conversation_id, ())):
-            queue.put_nowait(event)
+        for subscription in list(self._subscriptions.get(conversation_id, ())):
+            subscription.deliver(event)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, conversation_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[Event]]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._queues[conversation_id].add(queue)
+    async def subscribe(self, conversation_id: uuid.UUID) -> AsyncIterator[Subscription]:
+        subscription = Subscription(self._limit)
+        self._subscriptions[conversation_id].add(subscription)
         try:
-            yield queue
+            yield subscription
         finally:
-            self._queues[conversation_id].discard(queue)
-            if not self._queues[conversation_id]:
-                del self._queues[conversation_id]
+            self._subscriptions[conversation_id].discard(subscription)
+            if not self._subscriptions[conversation_id]:
+                del self._subscriptions[conversation_id]
 
 
 class RedisFanout(Fanout):
     """One pub/sub connection per instance; local subscribers are served from it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limit: int = MAX_PENDING_EVENTS) -> None:
         from redis.asyncio import Redis
 
         self._redis = Redis.from_url(url)
-        self._local = MemoryFanout()
+        self._local = MemoryFanout(limit)
         self._pubsub = self._redis.pubsub()
         self._reader: asyncio.Task[None] | None = None
         self._counts: dict[uuid.UUID, int] = defaultdict(int)
@@ -82,15 +117,15 @@ class RedisFanout(Fanout):
                 log.warning("ignored a malformed fan-out message on %s", channel)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, conversation_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[Event]]:
+    async def subscribe(self, conversation_id: uuid.UUID) -> AsyncIterator[Subscription]:
         if self._counts[conversation_id] == 0:
             await self._pubsub.subscribe(self._channel(conversation_id))
         self._counts[conversation_id] += 1
         if self._reader is None or self._reader.done():
             self._reader = asyncio.create_task(self._read())
         try:
-            async with self._local.subscribe(conversation_id) as queue:
-                yield queue
+            async with self._local.subscribe(conversation_id) as subscription:
+                yield subscription
         finally:
             self._counts[conversation_id] -= 1
             if self._counts[conversation_id] == 0:
@@ -106,5 +141,5 @@ class RedisFanout(Fanout):
         await self._redis.aclose()
 
 
-def make_fanout(redis_url: str | None) -> Fanout:
-    return RedisFanout(redis_url) if redis_url else MemoryFanout()
+def make_fanout(redis_url: str | None, limit: int = MAX_PENDING_EVENTS) -> Fanout:
+    return RedisFanout(redis_url, limit) if redis_url else MemoryFanout(limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -17,6 +18,7 @@ from avatarium.conversations.schemas import conversation_out, message_out
 from avatarium.db.models import Conversation
 from avatarium.deps import ApiCaller, count_request
 from avatarium.errors import ApiError, validation_error
+from avatarium.realtime.fanout import OVERFLOW, Subscription
 from avatarium.realtime.protocol import ClientMessage, parse_frame
 from avatarium.realtime.turn import Turn
 from avatarium.state import AppState
@@ -25,15 +27,26 @@ router = APIRouter(tags=["conversations"])
 log = logging.getLogger("avatarium.realtime")
 
 CLOSE_AUTH, CLOSE_NOT_FOUND, CLOSE_ENDED, CLOSE_RATE_LIMITED = 4401, 4404, 4409, 4429
+CLOSE_TOO_SLOW = 1008  # policy violation: the client stopped reading while events piled up
 
 
-async def _authenticate(socket: WebSocket, state: AppState) -> Principal | None:
+@dataclass(frozen=True)
+class Opened:
+    caller: Principal
+    token: str  # what the socket was opened with, checked again while it stays open
+    conversation: Conversation
+    ready: dict[str, Any]  # sent once the socket is subscribed
+
+
+async def _authenticate(socket: WebSocket, state: AppState) -> tuple[Principal, str] | None:
     token = bearer_token(socket.headers.get("authorization"))
-    query_token = socket.query_params.get("token")
     if token:
-        return await state.auth.resolve(token)
+        caller = await state.auth.resolve(token)
+        return (caller, token) if caller else None
+    query_token = socket.query_params.get("token")
     if query_token:
-        return await state.auth.resolve_client_token(query_token)
+        caller = await state.auth.resolve_client_token(query_token)
+        return (caller, query_token) if caller else None
     return None
 
 
@@ -42,17 +55,13 @@ async def _rate_limited(state: AppState, caller: Principal) -> bool:
     return not (await count_request(state, caller, "")).allowed
 
 
-async def _open(
-    socket: WebSocket, state: AppState, conversation_id: str
-) -> tuple[Principal, Conversation, dict[str, Any]] | None:
-    """Authenticate and find the conversation, closing with the contract's code on failure.
-
-    Returns the caller, the conversation and the `ready` event to send once subscribed.
-    """
-    caller = await _authenticate(socket, state)
-    if caller is None:
+async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> Opened | None:
+    """Authenticate and find the conversation, closing with the contract's code on failure."""
+    authenticated = await _authenticate(socket, state)
+    if authenticated is None:
         await socket.close(CLOSE_AUTH, "unauthorized")
         return None
+    caller, token = authenticated
     async with state.sessions() as session:
         try:
             conversation, messages = await service.get_with_messages(session, caller, conversation_id)
@@ -69,34 +78,60 @@ async def _open(
         "type": "ready",
         "conversation": {**conversation_out(conversation), "messages": [message_out(m) for m in messages]},
     }
-    return caller, conversation, ready
+    return Opened(caller, token, conversation, ready)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"code": code, "message": message}}
 
 
-class Connection:
-    """One socket: reads client frames, runs at most one turn at a time, forwards fanned-out events."""
+class Closed(Exception):
+    """The connection must close with this code (the client has been told why)."""
 
-    def __init__(self, socket: WebSocket, state: AppState, caller: Principal, conversation: Conversation) -> None:
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+class Connection:
+    """One socket: reads client frames, runs at most one turn at a time, forwards fanned-out events.
+
+    Every client `message` is either stored (and echoed to every socket of the conversation)
+    or answered with an `error` event saying why. A message that arrives while a reply is
+    running interrupts that reply first (barge-in), then is stored and answered.
+    """
+
+    def __init__(self, socket: WebSocket, state: AppState, opened: Opened) -> None:
         self.socket = socket
         self.state = state
-        self.caller = caller
-        self.conversation = conversation
+        self.caller = opened.caller
+        self.token = opened.token
+        self.conversation = opened.conversation
         self.turn: asyncio.Task[None] | None = None
 
     async def send(self, event: dict[str, Any]) -> None:
         if self.socket.application_state == WebSocketState.CONNECTED:
             await self.socket.send_json(event)
 
-    async def forward(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    async def forward(self, subscription: Subscription) -> None:
         while True:
-            event = await queue.get()
+            event = await subscription.get()
+            if event["type"] == OVERFLOW:
+                raise Closed(CLOSE_TOO_SLOW, "client too slow: too many events waiting")
             await self.send(event)
             if event.get("type") == "ended":
-                await self.socket.close(1000, "conversation ended")
-                return
+                raise Closed(1000, "conversation ended")
+
+    async def watch_credentials(self) -> None:
+        """Close the socket once its credential no longer holds, even while the client is silent."""
+        while True:
+            await asyncio.sleep(self.state.settings.socket_recheck_seconds)
+            await self.check_credentials()
+
+    async def check_credentials(self) -> None:
+        if await self.state.auth.recheck(self.caller, self.token) is None:
+            await self.send(_error("UNAUTHORIZED", "The credential of this connection was revoked or has expired"))
+            raise Closed(CLOSE_AUTH, "unauthorized")
 
     async def interrupt(self) -> None:
         if self.turn is not None and not self.turn.done():
@@ -105,28 +140,40 @@ class Connection:
                 await self.turn
         self.turn = None
 
-    async def handle(self, frame: ClientMessage) -> bool:
-        """Act on one client frame; False when the socket should close."""
+    async def handle(self, frame: ClientMessage) -> None:
+        """Act on one client frame; raises `Closed` when the socket should close."""
         if frame.type == "ping":
             await self.send({"type": "pong"})
         elif frame.type == "interrupt":
             await self.interrupt()
         elif frame.type == "end":
+            await self.check_credentials()
             await self.interrupt()
             async with self.state.sessions.begin() as session:
                 ended = await service.end(session, self.caller, str(self.conversation.id))
             await self.state.fanout.publish(
                 self.conversation.id, {"type": "ended", "conversation": conversation_out(ended)}
             )
-            return False
         elif frame.type == "message":
-            if await _rate_limited(self.state, self.caller):
-                await self.send(_error("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
-                return True
-            await self.interrupt()
-            turn = Turn(self.state, self.caller, self.conversation, frame.content.strip(), frame.audio)
-            self.turn = asyncio.create_task(turn.run())
-        return True
+            await self.message(frame.content.strip(), frame.audio)
+
+    async def message(self, content: str, speak: bool) -> None:
+        await self.check_credentials()
+        if await _rate_limited(self.state, self.caller):
+            await self.send(_error("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
+            return
+        await self.interrupt()
+        await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "thinking"})
+        try:
+            async with self.state.sessions.begin() as session:
+                history, user = await service.add_user_message(session, self.conversation, content)
+        except ApiError as exc:
+            await self.send(_error(exc.code, f"{exc.message}; this message was not stored"))
+            await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "idle"})
+            return
+        await self.state.fanout.publish(self.conversation.id, {"type": "message", "message": message_out(user)})
+        turn = Turn(self.state, self.caller, self.conversation, history, user, speak)
+        self.turn = asyncio.create_task(turn.run())
 
     async def read(self) -> None:
         while True:
@@ -147,8 +194,7 @@ class Connection:
                 error = validation_error(exc.errors())
                 await self.send(_error(error.code, error.message))
                 continue
-            if not await self.handle(frame):
-                return
+            await self.handle(frame)
 
 
 @router.get("/conversations/{conversation_id}/ws", summary="Upgrade to WebSocket (see the realtime protocol)")
@@ -166,30 +212,37 @@ async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
     opened = await _open(socket, state, conversation_id)
     if opened is None:
         return
-    caller, conversation, ready = opened
-    connection = Connection(socket, state, caller, conversation)
-    async with state.fanout.subscribe(conversation.id) as queue:
+    connection = Connection(socket, state, opened)
+    close = (1000, "")
+    async with state.fanout.subscribe(opened.conversation.id) as subscription:
         # `ready` only once subscribed: a client may act on it, and must see every event that follows.
-        await socket.send_json(ready)
-        forwarder = asyncio.create_task(connection.forward(queue))
+        await socket.send_json(opened.ready)
+        tasks = [
+            asyncio.create_task(connection.read()),
+            asyncio.create_task(connection.forward(subscription)),
+            asyncio.create_task(connection.watch_credentials()),
+        ]
         try:
-            await connection.read()
-            await asyncio.sleep(0)  # let the forwarder deliver what the last frame caused (e.g. `ended`)
-        except WebSocketDisconnect:
-            pass
+            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            failure = next((t.exception() for t in done if t.exception() is not None), None)
+            if isinstance(failure, Closed):
+                close = (failure.code, failure.reason)
+            elif failure is not None and not isinstance(failure, WebSocketDisconnect):
+                raise failure
         finally:
             await connection.interrupt()
-            await _drain(forwarder, queue)
+            tasks[0].cancel()
+            tasks[2].cancel()
+            await _drain(tasks[1], subscription)
+            await asyncio.gather(*tasks, return_exceptions=True)
     with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the client may have gone already
-        await socket.close(1000)
+        await socket.close(*close)
 
 
-async def _drain(forwarder: asyncio.Task[None], queue: asyncio.Queue[dict[str, Any]]) -> None:
-    """Give the forwarder a moment to send pending events, then stop it."""
+async def _drain(forwarder: asyncio.Task[None], subscription: Subscription) -> None:
+    """Give the forwarder a moment to send pending events (e.g. what the last frame caused), then stop it."""
     for _ in range(50):
-        if forwarder.done() or queue.empty():
+        if forwarder.done() or subscription.empty():
             break
         await asyncio.sleep(0.01)
     forwarder.cancel()
-    with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-        await forwarder

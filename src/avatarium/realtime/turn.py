@@ -14,13 +14,12 @@ from typing import Any
 
 from avatarium.ai import service as chat
 from avatarium.auth.principal import Principal
-from avatarium.conversations import repository, service
+from avatarium.conversations import service
 from avatarium.conversations.schemas import message_out
 from avatarium.db.models import Conversation, Message
-from avatarium.envelope import utcnow
 from avatarium.errors import ApiError, provider_error
 from avatarium.metrics import TTFA, TTFT
-from avatarium.providers.base import ProviderError
+from avatarium.providers.base import ProviderError, Speech
 from avatarium.state import AppState
 from avatarium.text import SentenceChunker
 from avatarium.tts import audio as audio_codec
@@ -48,15 +47,22 @@ class TurnProgress:
 
 
 class Turn:
-    """Runs as one asyncio task; cancelling the task is how barge-in and disconnects stop it."""
+    """The reply to one stored user message. Runs as one asyncio task; cancelling it is how barge-in stops it."""
 
     def __init__(
-        self, state: AppState, caller: Principal, conversation: Conversation, content: str, speak: bool
+        self,
+        state: AppState,
+        caller: Principal,
+        conversation: Conversation,
+        history: list[Message],
+        user: Message,
+        speak: bool,
     ) -> None:
         self.state = state
         self.caller = caller
         self.conversation = conversation
-        self.content = content
+        self.history = history
+        self.user = user
         self.speak = speak
         self.progress = TurnProgress()
 
@@ -64,15 +70,8 @@ class Turn:
         await self.state.fanout.publish(self.conversation.id, event)
 
     async def run(self) -> None:
-        await self.publish({"type": "state", "state": "thinking"})
         try:
-            history, user = await self._store_user_message()
-        except ApiError as exc:
-            await self._fail(exc)
-            return
-        await self.publish({"type": "message", "message": message_out(user)})
-        try:
-            await self._reply(history)
+            await self._reply()
         except asyncio.CancelledError:
             await asyncio.shield(self._finish(interrupted=True))
             raise
@@ -86,19 +85,8 @@ class Turn:
         else:
             await asyncio.shield(self._finish(interrupted=False))
 
-    async def _store_user_message(self) -> tuple[list[Message], Message]:
-        async with self.state.sessions.begin() as session:
-            history = await repository.messages(session, self.conversation.id)
-            first = await repository.reserve_seqs(session, self.conversation.id, 1, utcnow())
-            if first is None:
-                raise ApiError(409, "This conversation has ended")
-            user = service.new_user_message(self.conversation, self.content)
-            user.seq = first
-            await repository.add(session, user)
-        return history, user
-
-    async def _reply(self, history: list[Message]) -> None:
-        messages = service.prompt(self.conversation, history, self.content)
+    async def _reply(self) -> None:
+        messages = service.prompt(self.conversation, self.history, self.user.content)
         stream = await chat.start(
             self.state.providers, self.conversation.model, messages, local_only=self.caller.local_only
         )
@@ -133,25 +121,28 @@ class Turn:
         seq = 0
         while (sentence := await sentences.get()) is not None:
             speech = await tts.speak(provider, voice_id, sentence)
+            event = await asyncio.to_thread(self._audio_event, speech, sentence, seq)
             if self.progress.ttfa_ms is None:
                 self.progress.ttfa_ms = self.progress.elapsed_ms()
                 TTFA.observe(self.progress.ttfa_ms / 1000)
                 await self.publish({"type": "state", "state": "speaking"})
-            await self.publish(
-                {
-                    "type": "audio",
-                    "messageId": str(self.progress.reply_id),
-                    "seq": seq,
-                    "text": sentence,
-                    "format": "wav",
-                    "sampleRate": speech.sample_rate,
-                    "durationMs": speech.duration_ms,
-                    "data": base64.b64encode(audio_codec.wav(speech.pcm, speech.sample_rate)).decode(),
-                    "visemes": [{"viseme": v.viseme, "startMs": v.start_ms, "endMs": v.end_ms} for v in speech.visemes],
-                }
-            )
+            await self.publish(event)
             self.progress.spoken.append(sentence)
             seq += 1
+
+    def _audio_event(self, speech: Speech, sentence: str, seq: int) -> dict[str, Any]:
+        """The `audio` event of one sentence (encoding and base64 are CPU work: called in a worker thread)."""
+        return {
+            "type": "audio",
+            "messageId": str(self.progress.reply_id),
+            "seq": seq,
+            "text": sentence,
+            "format": "wav",
+            "sampleRate": speech.sample_rate,
+            "durationMs": speech.duration_ms,
+            "data": base64.b64encode(audio_codec.wav(speech.pcm, speech.sample_rate)).decode(),
+            "visemes": [{"viseme": v.viseme, "startMs": v.start_ms, "endMs": v.end_ms} for v in speech.visemes],
+        }
 
     def _reply_text(self, interrupted: bool) -> str:
         """The whole reply, or when cut short, what the user actually heard (or read, without audio)."""
@@ -164,26 +155,25 @@ class Turn:
         if interrupted and not text:
             await self.publish({"type": "state", "state": "idle"})
             return
-        reply = Message(
-            id=self.progress.reply_id,
-            conversation_id=self.conversation.id,
-            role="assistant",
-            content=text,
+        reply = service.new_reply(
+            self.conversation,
+            text,
             interrupted=interrupted,
             metrics=self.progress.metrics(),
-            created_at=utcnow(),
+            reply_id=self.progress.reply_id,
         )
         try:
             async with self.state.sessions.begin() as session:
-                first = await repository.reserve_seqs(session, self.conversation.id, 1, utcnow())
-                if first is not None:
-                    reply.seq = first
-                    await repository.add(session, reply)
+                await service.append(session, self.conversation, reply)
+        except ApiError:  # the conversation ended meanwhile: its `ended` event says so
+            await self.publish({"type": "state", "state": "idle"})
+            return
         except Exception:
             log.exception("could not store the reply of a realtime turn")
+            await self._fail(ApiError(503, "The reply could not be stored"))
+            await self.publish({"type": "state", "state": "idle"})
             return
-        if first is not None:
-            await self.publish({"type": "reply.done", "message": message_out(reply)})
+        await self.publish({"type": "reply.done", "message": message_out(reply)})
         await self.publish({"type": "state", "state": "idle"})
 
     async def _fail(self, error: ApiError) -> None:
