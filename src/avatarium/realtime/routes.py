@@ -20,7 +20,8 @@ from avatarium.deps import ApiCaller, count_request
 from avatarium.errors import ApiError, validation_error
 from avatarium.realtime.fanout import OVERFLOW, Subscription
 from avatarium.realtime.protocol import ClientMessage, parse_frame
-from avatarium.realtime.turn import Turn
+from avatarium.realtime.turn import Turn, VoiceTiming
+from avatarium.realtime.voice import Listening
 from avatarium.state import AppState
 
 router = APIRouter(tags=["conversations"])
@@ -108,6 +109,11 @@ class Connection:
         self.token = opened.token
         self.conversation = opened.conversation
         self.turn: asyncio.Task[None] | None = None
+        self.listening = Listening(self)
+
+    @property
+    def replying(self) -> bool:
+        return self.turn is not None and not self.turn.done()
 
     async def send(self, event: dict[str, Any]) -> None:
         if self.socket.application_state == WebSocketState.CONNECTED:
@@ -119,6 +125,8 @@ class Connection:
             if event["type"] == OVERFLOW:
                 raise Closed(CLOSE_TOO_SLOW, "client too slow: too many events waiting")
             await self.send(event)
+            if event["type"] == "audio":
+                self.listening.echo.said(event["text"])
             if event.get("type") == "ended":
                 raise Closed(1000, "conversation ended")
 
@@ -156,8 +164,17 @@ class Connection:
             )
         elif frame.type == "message":
             await self.message(frame.content.strip(), frame.audio)
+        elif frame.type == "session.update":
+            await self.listening.update(frame)
+        elif frame.type == "input_audio.append":
+            await self.listening.append(frame.data)
+        elif frame.type == "input_audio.commit":
+            await self.listening.commit()
+        elif frame.type == "input_audio.clear":
+            self.listening.clear()
 
-    async def message(self, content: str, speak: bool) -> None:
+    async def message(self, content: str, speak: bool, voice: VoiceTiming | None = None, reply: bool = True) -> None:
+        """Store a user message (typed, or spoken when `voice` says how it was heard) and start its reply."""
         await self.check_credentials()
         if await _rate_limited(self.state, self.caller):
             await self.send(_error("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
@@ -166,13 +183,17 @@ class Connection:
         await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "thinking"})
         try:
             async with self.state.sessions.begin() as session:
-                history, user = await service.add_user_message(session, self.conversation, content)
+                source = "voice" if voice else "text"
+                history, user = await service.add_user_message(session, self.conversation, content, source)
         except ApiError as exc:
             await self.send(_error(exc.code, f"{exc.message}; this message was not stored"))
             await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "idle"})
             return
         await self.state.fanout.publish(self.conversation.id, {"type": "message", "message": message_out(user)})
-        turn = Turn(self.state, self.caller, self.conversation, history, user, speak)
+        if not reply:
+            await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "idle"})
+            return
+        turn = Turn(self.state, self.caller, self.conversation, history, user, speak, voice)
         self.turn = asyncio.create_task(turn.run())
 
     async def read(self) -> None:
@@ -180,21 +201,16 @@ class Connection:
             message = await self.socket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            if message.get("bytes") is not None:
-                await self.send(
-                    _error("UNSUPPORTED_MEDIA_TYPE", "Binary frames are not supported; send JSON text frames")
-                )
-                continue
             try:
-                frame = parse_frame(message.get("text") or "")
+                if message.get("bytes") is not None:
+                    await self.listening.audio(message["bytes"])  # microphone PCM (contract section 9)
+                else:
+                    await self.handle(parse_frame(message.get("text") or ""))
             except ApiError as exc:
                 await self.send(_error(exc.code, exc.message))
-                continue
             except ValidationError as exc:
                 error = validation_error(exc.errors())
                 await self.send(_error(error.code, error.message))
-                continue
-            await self.handle(frame)
 
 
 @router.get("/conversations/{conversation_id}/ws", summary="Upgrade to WebSocket (see the realtime protocol)")
@@ -230,6 +246,7 @@ async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
             elif failure is not None and not isinstance(failure, WebSocketDisconnect):
                 raise failure
         finally:
+            await connection.listening.close()
             await connection.interrupt()
             tasks[0].cancel()
             tasks[2].cancel()

@@ -1,0 +1,201 @@
+"""The voice side of one socket (contract section 9): microphone audio in, spoken turns out.
+
+Audio frames go through voice activity and turn detection in a worker thread, in order; each
+finished utterance is transcribed in the background (the socket keeps reading) and becomes a
+stored user message with `source: "voice"` and its reply, one utterance after the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from avatarium.errors import ApiError, provider_error
+from avatarium.providers.base import ProviderError, Transcript
+from avatarium.providers.registry import DEFAULT_STT_MODEL, STTModel
+from avatarium.realtime.protocol import InputAudioIn, SessionUpdateFrame
+from avatarium.realtime.turn import VoiceTiming
+from avatarium.text import has_words
+from avatarium.voice.echo import EchoGuard
+from avatarium.voice.input import InputAudio, Utterance, VoiceEvent, VoiceInput
+from avatarium.voice.transcriber import Heard, Transcriber
+from avatarium.voice.vad import SileroModel
+
+if TYPE_CHECKING:
+    from avatarium.realtime.routes import Connection
+
+log = logging.getLogger("avatarium.realtime")
+
+VAD = SileroModel()  # one model for every socket of the process; each stream keeps its own state
+_UNDECLARED = "Declare the microphone audio first: session.update with inputAudio"
+
+
+def _settings(declared: InputAudioIn) -> InputAudio:
+    return InputAudio(
+        sample_rate=declared.sample_rate,
+        turn_detection=declared.turn_detection,
+        silence_ms=declared.silence_ms,
+        min_speech_ms=declared.min_speech_ms,
+        barge_in=declared.barge_in,
+    )
+
+
+class Listening:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.echo = EchoGuard()
+        self._declared: InputAudioIn | None = None
+        self._input: VoiceInput | None = None
+        self._clock_ms = 0  # where the current input's times start on the socket's audio timeline
+        self._model_id = DEFAULT_STT_MODEL
+        self._language: str | None = None
+        self._transcriber: Transcriber | None = None  # chosen by the first session.update
+        self._answering: asyncio.Task[None] | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "inputAudio": self._declared.wire() if self._declared else None,
+            "sttModel": self._model_id,
+            "language": self._language,
+        }
+
+    async def update(self, frame: SessionUpdateFrame) -> None:
+        """Apply a `session.update`: all of it, or nothing when any part is refused."""
+        providers = self.connection.state.providers
+        provider, model = providers.stt_for(
+            frame.stt_model or self._model_id, self.connection.caller.local_only, "sttModel"
+        )
+        language = frame.language if "language" in frame.model_fields_set else self._language
+        _check_language(model, language)
+        if self._transcriber is None or (model.id, language) != (self._model_id, self._language):
+            if self._transcriber is not None:
+                await self._transcriber.close()
+            self._transcriber = Transcriber(provider, model.info.name, language)
+            self._model_id, self._language = model.id, language
+        if "input_audio" in frame.model_fields_set:
+            self._replace_input(frame.input_audio)
+        await self.connection.send({"type": "session.updated", "session": self.describe()})
+
+    def _replace_input(self, declared: InputAudioIn | None) -> None:
+        if self._input is not None:
+            self._clock_ms += self._input.now_ms
+        self._declared = declared
+        self._input = VoiceInput(_settings(declared), VAD) if declared else None
+        self._drop_guess()
+
+    def _drop_guess(self) -> None:
+        if self._transcriber is not None:
+            self._transcriber.drop()
+
+    async def audio(self, pcm: bytes) -> None:
+        """A binary frame of microphone PCM."""
+        if self._input is None:  # audio in a format nobody declared: a media type the server cannot know
+            raise ApiError(415, f"Binary frames are microphone audio. {_UNDECLARED}")
+        voice = self._input
+        events = await asyncio.to_thread(voice.append, pcm)  # resampling and the VAD are CPU work
+        for event in events:
+            await self._on(event)
+
+    async def append(self, data: str) -> None:
+        """`input_audio.append`: the same audio as base64 in a JSON frame."""
+        try:
+            pcm = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError(400, "data must be base64-encoded PCM") from None
+        await self.audio(pcm)
+
+    async def commit(self) -> None:
+        if self._input is None:
+            raise ApiError(400, _UNDECLARED)
+        self._drop_guess()
+        self._end_of_turn(self._input.commit())
+
+    def clear(self) -> None:
+        if self._input is None:
+            raise ApiError(400, _UNDECLARED)
+        self._input.clear()
+        self._drop_guess()
+
+    async def close(self) -> None:
+        if self._answering is not None:
+            self._answering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._answering
+        if self._transcriber is not None:
+            await self._transcriber.close()
+
+    async def _on(self, event: VoiceEvent) -> None:
+        at_ms = self._clock_ms + event.at_ms
+        if event.kind == "started":
+            await self.connection.send({"type": "speech.started", "atMs": at_ms})
+            if self._barge_in and self.connection.replying:
+                await self.connection.interrupt()
+        elif event.kind == "paused" and event.utterance is not None and self._transcriber is not None:
+            self._transcriber.speculate(event.utterance)
+        elif event.kind == "resumed":
+            self._drop_guess()
+        elif event.kind == "stopped" and event.utterance is not None:
+            await self.connection.send({"type": "speech.stopped", "atMs": at_ms})
+            self._end_of_turn(event.utterance)
+        elif event.kind == "dropped":
+            self._drop_guess()
+            await self.connection.send(
+                {
+                    "type": "error",
+                    "error": {
+                        "code": "PAYLOAD_TOO_LARGE",
+                        "message": "An utterance is limited to 60 seconds; this one was dropped",
+                    },
+                }
+            )
+
+    @property
+    def _barge_in(self) -> bool:
+        return self._declared is not None and self._declared.barge_in
+
+    def _end_of_turn(self, utterance: Utterance) -> None:
+        """Answer the utterance in the background, after the ones before it."""
+        ended = time.perf_counter()
+        self._answering = asyncio.create_task(self._answer(utterance, ended, self._answering))
+
+    async def _answer(self, utterance: Utterance, ended: float, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await previous
+        try:
+            heard = await self._hear(utterance)
+        except ProviderError as exc:
+            error = provider_error(exc)
+            await self.connection.send({"type": "error", "error": {"code": error.code, "message": error.message}})
+            return
+        text = heard.transcript.text
+        if text and self.echo.is_echo(text):
+            log.info("dropped an utterance that repeated the avatar's own words")
+            text = ""
+        await self.connection.send(
+            {
+                "type": "transcript.done",
+                "text": text,
+                "language": heard.transcript.language,
+                "durationMs": heard.transcript.duration_ms,
+            }
+        )
+        if has_words(text):
+            # The user is already speaking again: store what they said, and answer once they finish.
+            reply = not (self._barge_in and self._input is not None and self._input.speaking)
+            await self.connection.message(text, True, voice=VoiceTiming(heard.stt_ms, ended), reply=reply)
+
+    async def _hear(self, utterance: Utterance) -> Heard:
+        if not utterance.speech or self._transcriber is None:  # the detector heard nobody: nothing to transcribe
+            return Heard(Transcript("", self._language or "", utterance.duration_ms), 0)
+        return await self._transcriber.transcribe(utterance)
+
+
+def _check_language(model: STTModel, language: str | None) -> None:
+    if language is not None and language not in model.info.languages:
+        raise ApiError(400, f"language '{language}' is not one {model.id} knows; use an ISO 639-1 code such as 'en'")
