@@ -21,7 +21,7 @@ from avatarium.errors import ApiError, provider_error
 from avatarium.metrics import SPEECH_END_TO_FIRST_AUDIO, TTFA, TTFT
 from avatarium.providers.base import ProviderError, Speech
 from avatarium.state import AppState
-from avatarium.text import SentenceChunker
+from avatarium.text import FIRST_CLAUSE_WORDS, SentenceChunker
 from avatarium.tts import audio as audio_codec
 from avatarium.tts import service as tts
 
@@ -114,7 +114,7 @@ class Turn:
         )
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         speaker = asyncio.create_task(self._speak_sentences(sentences)) if self.speak else None
-        chunker = SentenceChunker()
+        chunker = SentenceChunker(first_clause_words=FIRST_CLAUSE_WORDS)  # the first words need not wait
         try:
             async with aclosing(stream.texts()) as texts:
                 async for item in texts:
