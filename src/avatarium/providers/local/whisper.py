@@ -68,13 +68,18 @@ class LocalWhisperSTT(STTProvider):
             if self._model is None:
                 from faster_whisper import WhisperModel
 
-                self._model = WhisperModel(
+                model = WhisperModel(
                     "avatarium-whisper-base",
                     device="cpu",
                     compute_type="int8",
                     cpu_threads=self._threads,
                     files=model_files(),
                 )
+                # One second of silence now: CTranslate2's first run allocates what every later one reuses.
+                segments, _info = model.transcribe(np.zeros(MODEL_RATE, dtype=np.float32), language="en", beam_size=1)
+                for _segment in segments:
+                    pass
+                self._model = model
             return self._model
 
     async def warm(self) -> None:
