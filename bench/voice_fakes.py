@@ -1,0 +1,13 @@
+"""The app with zero-latency speech-to-text, LLM and TTS, to measure what voice turns add (bench only)."""
+
+from __future__ import annotations
+
+from tests.fakes.llm import ScriptedLLM
+from tests.fakes.stt import InstantSTT
+from tests.fakes.tts import InstantTTS
+
+from avatarium.app import create_app
+from avatarium.config import Settings
+from avatarium.providers.registry import Providers
+
+app = create_app(Settings(), Providers({"local": ScriptedLLM()}, {"local": InstantTTS()}, stt={"local": InstantSTT()}))
