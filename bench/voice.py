@@ -205,6 +205,10 @@ def _wer(texts: list[str]) -> float:
     return sum(e for e, _ in errors) / sum(n for _, n in errors)
 
 
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
 def main() -> None:
     catalog = Catalog.load()
     tts = LocalTTS(list(catalog.voices.values()))
@@ -223,42 +227,39 @@ def main() -> None:
     env, headers = bench_database("voice")
     with uvicorn_process("avatarium.server:app", env) as served:
         api_seconds, api_texts = asyncio.run(_api(served.base, headers, recordings[VOICES[0]]))
+        _say(
+            f"1. STT real-time factor ({len(QUESTIONS)} questions, {audio_seconds:.0f} s of speech): engine alone"
+            f" {engine_seconds / audio_seconds:.3f}, through POST /v1/stt {api_seconds / audio_seconds:.3f}"
+            f" (ratio {api_seconds / engine_seconds:.2f}×)"
+        )
+        _say(
+            f"2. word error rate: Piper Joe {_wer(engine_texts):.1%} (through the API {_wer(api_texts):.1%}),"
+            f" eSpeak en-GB {_wer(espeak_texts):.1%}   target ≤ 10 %"
+        )
         voice = asyncio.run(_turns(served.base, headers, recordings[VOICES[0]], spoken=True))
         text = asyncio.run(_turns(served.base, headers, recordings[VOICES[0]], spoken=False))
-    with uvicorn_process("bench.voice_fakes:app", env) as served:
-        fake_voice = asyncio.run(_turns(served.base, headers, recordings[VOICES[0]], spoken=True))
-        fake_text = asyncio.run(_turns(served.base, headers, recordings[VOICES[0]], spoken=False))
-
     voice_first, text_first = [v for v, _ in voice], [t for t, _ in text]
     stt_ms = [m["sttMs"] / 1000 for _, m in voice if m.get("sttMs") is not None]
     server_side = [m["speechEndToFirstAudioMs"] / 1000 for _, m in voice if m.get("speechEndToFirstAudioMs")]
-    print(f"1. STT real-time factor ({len(QUESTIONS)} questions, {audio_seconds:.0f} s of speech):")
-    print(
-        f"   engine alone {engine_seconds / audio_seconds:.3f}   through POST /v1/stt {api_seconds / audio_seconds:.3f}"
-        f"   ratio {api_seconds / engine_seconds:.2f}×"
-    )
-    print(
-        f"2. word error rate: Piper Joe {_wer(engine_texts):.1%} (through the API {_wer(api_texts):.1%}),"
-        f" eSpeak en-GB {_wer(espeak_texts):.1%}   target ≤ 10 %"
-    )
-    print(f"3. speech.stopped → first audio ({TURNS} spoken turns): {_ms(voice_first)}   target p50 ≤ 700 ms")
-    print(f"   server's speechEndToFirstAudioMs {_ms(server_side)};  sttMs {_ms(stt_ms)}")
-    print(
+    _say(f"3. speech.stopped → first audio ({TURNS} spoken turns): {_ms(voice_first)}   target p50 ≤ 700 ms")
+    _say(f"   server's speechEndToFirstAudioMs {_ms(server_side)};  sttMs {_ms(stt_ms)}")
+    _say(
         f"   baseline, text message → first audio on the same server: {_ms(text_first)}"
         f"   ratio {percentile(voice_first, 50) / percentile(text_first, 50):.2f}×"
     )
-    print(f"4. text message → first audio: {_ms(text_first)}   target p50 ≤ 250 ms")
-    print(
+    _say(f"4. text message → first audio: {_ms(text_first)}   target p50 ≤ 250 ms")
+    _say(
         f"   baseline, raw engines to the first sentence + Piper: {_ms(raw_sentence)};"
         f" to the first clause + Piper: {_ms(raw_clause)}"
     )
-    print(f"   server / raw first clause {percentile(text_first, 50) / percentile(raw_clause, 50):.2f}×")
-    overhead = (percentile([v for v, _ in fake_voice], 50) - percentile([t for t, _ in fake_text], 50)) * 1000
-    print(
-        f"5. zero-latency fakes: speech.stopped → first audio {_ms([v for v, _ in fake_voice])};"
-        f" text → first audio {_ms([t for t, _ in fake_text])}"
-    )
-    print(f"   voice overhead over text {overhead:+.1f} ms p50   target ≤ 20 ms")
+    _say(f"   server / raw first clause {percentile(text_first, 50) / percentile(raw_clause, 50):.2f}×")
+
+    with uvicorn_process("bench.voice_fakes:app", env) as served:
+        fake_voice = [v for v, _ in asyncio.run(_turns(served.base, headers, recordings[VOICES[0]], spoken=True))]
+        fake_text = [t for t, _ in asyncio.run(_turns(served.base, headers, recordings[VOICES[0]], spoken=False))]
+    overhead = (percentile(fake_voice, 50) - percentile(fake_text, 50)) * 1000
+    _say(f"5. zero-latency fakes: speech.stopped → first audio {_ms(fake_voice)}; text → first audio {_ms(fake_text)}")
+    _say(f"   voice overhead over text {overhead:+.1f} ms p50   target ≤ 20 ms")
 
 
 if __name__ == "__main__":

@@ -10,4 +10,6 @@ from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.registry import Providers
 
-app = create_app(Settings(), Providers({"local": ScriptedLLM()}, {"local": InstantTTS()}, stt={"local": InstantSTT()}))
+# A reply that does not repeat the question: the server would take the question for its own echo.
+_llm = ScriptedLLM(reply=lambda _request: "Sure. Let me think about that for a moment. Here is my answer.")
+app = create_app(Settings(), Providers({"local": _llm}, {"local": InstantTTS()}, stt={"local": InstantSTT()}))

@@ -33,7 +33,7 @@ async def test_a_question_is_transcribed_with_word_timings() -> None:
 
     assert words_of(transcript.text) == words_of(question)
     assert transcript.language == "en"
-    assert transcript.duration_ms == len(audio) // 32
+    assert transcript.duration_ms == round(len(audio) / 32)
     assert [w.word for w in transcript.words][:3] == ["What", "is", "the"]
     starts = [w.start_ms for w in transcript.words]
     assert starts == sorted(starts) and all(w.start_ms <= w.end_ms for w in transcript.words)

@@ -9,4 +9,5 @@ from avatarium.config import Settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per vendor call is ours, with its latency
+logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # three lines per transcription otherwise
 app = create_app(Settings())

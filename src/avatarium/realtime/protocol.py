@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -84,6 +84,10 @@ CLIENT_TYPES = (
     "input_audio.commit",
     "input_audio.clear",
 )
+
+
+def error_event(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"code": code, "message": message}}
 
 
 def parse_frame(text: str) -> ClientMessage:

@@ -19,7 +19,7 @@ from avatarium.db.models import Conversation
 from avatarium.deps import ApiCaller, count_request
 from avatarium.errors import ApiError, validation_error
 from avatarium.realtime.fanout import OVERFLOW, Subscription
-from avatarium.realtime.protocol import ClientMessage, parse_frame
+from avatarium.realtime.protocol import ClientMessage, error_event, parse_frame
 from avatarium.realtime.turn import Turn, VoiceTiming
 from avatarium.realtime.voice import Listening
 from avatarium.state import AppState
@@ -82,10 +82,6 @@ async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> Ope
     return Opened(caller, token, conversation, ready)
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"code": code, "message": message}}
-
-
 class Closed(Exception):
     """The connection must close with this code (the client has been told why)."""
 
@@ -109,6 +105,7 @@ class Connection:
         self.token = opened.token
         self.conversation = opened.conversation
         self.turn: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()  # typed and spoken messages arrive from different tasks
         self.listening = Listening(self)
 
     @property
@@ -126,7 +123,7 @@ class Connection:
                 raise Closed(CLOSE_TOO_SLOW, "client too slow: too many events waiting")
             await self.send(event)
             if event["type"] == "audio":
-                self.listening.echo.said(event["text"])
+                self.listening.echo.said(event["text"], event["durationMs"])
             if event.get("type") == "ended":
                 raise Closed(1000, "conversation ended")
 
@@ -138,7 +135,7 @@ class Connection:
 
     async def check_credentials(self) -> None:
         if await self.state.auth.recheck(self.caller, self.token) is None:
-            await self.send(_error("UNAUTHORIZED", "The credential of this connection was revoked or has expired"))
+            await self.send(error_event("UNAUTHORIZED", "The credential of this connection was revoked or has expired"))
             raise Closed(CLOSE_AUTH, "unauthorized")
 
     async def interrupt(self) -> None:
@@ -175,9 +172,13 @@ class Connection:
 
     async def message(self, content: str, speak: bool, voice: VoiceTiming | None = None, reply: bool = True) -> None:
         """Store a user message (typed, or spoken when `voice` says how it was heard) and start its reply."""
+        async with self._starting:
+            await self._store_and_reply(content, speak, voice, reply)
+
+    async def _store_and_reply(self, content: str, speak: bool, voice: VoiceTiming | None, reply: bool) -> None:
         await self.check_credentials()
         if await _rate_limited(self.state, self.caller):
-            await self.send(_error("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
+            await self.send(error_event("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
             return
         await self.interrupt()
         await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "thinking"})
@@ -186,7 +187,7 @@ class Connection:
                 source = "voice" if voice else "text"
                 history, user = await service.add_user_message(session, self.conversation, content, source)
         except ApiError as exc:
-            await self.send(_error(exc.code, f"{exc.message}; this message was not stored"))
+            await self.send(error_event(exc.code, f"{exc.message}; this message was not stored"))
             await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "idle"})
             return
         await self.state.fanout.publish(self.conversation.id, {"type": "message", "message": message_out(user)})
@@ -207,10 +208,10 @@ class Connection:
                 else:
                     await self.handle(parse_frame(message.get("text") or ""))
             except ApiError as exc:
-                await self.send(_error(exc.code, exc.message))
+                await self.send(error_event(exc.code, exc.message))
             except ValidationError as exc:
                 error = validation_error(exc.errors())
-                await self.send(_error(error.code, error.message))
+                await self.send(error_event(error.code, error.message))
 
 
 @router.get("/conversations/{conversation_id}/ws", summary="Upgrade to WebSocket (see the realtime protocol)")

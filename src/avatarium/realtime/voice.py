@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from avatarium.errors import ApiError, provider_error
 from avatarium.providers.base import ProviderError, Transcript
 from avatarium.providers.registry import DEFAULT_STT_MODEL, STTModel
-from avatarium.realtime.protocol import InputAudioIn, SessionUpdateFrame
+from avatarium.realtime.protocol import InputAudioIn, SessionUpdateFrame, error_event
 from avatarium.realtime.turn import VoiceTiming
 from avatarium.text import has_words
 from avatarium.voice.echo import EchoGuard
@@ -56,6 +56,7 @@ class Listening:
         self._language: str | None = None
         self._transcriber: Transcriber | None = None  # chosen by the first session.update
         self._answering: asyncio.Task[None] | None = None
+        self._began = 0.0  # when the current utterance began, on the echo guard's clock
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -100,6 +101,8 @@ class Listening:
         events = await asyncio.to_thread(voice.append, pcm)  # resampling and the VAD are CPU work
         for event in events:
             await self._on(event)
+        if any(event.kind == "dropped" for event in events):
+            raise ApiError(413, "An utterance is limited to 60 seconds; this one was dropped")
 
     async def append(self, data: str) -> None:
         """`input_audio.append`: the same audio as base64 in a JSON frame."""
@@ -113,7 +116,8 @@ class Listening:
         if self._input is None:
             raise ApiError(400, _UNDECLARED)
         self._drop_guess()
-        self._end_of_turn(self._input.commit())
+        utterance = self._input.commit()
+        self._end_of_turn(utterance, self.echo.began() - utterance.duration_ms / 1000)
 
     def clear(self) -> None:
         if self._input is None:
@@ -132,6 +136,7 @@ class Listening:
     async def _on(self, event: VoiceEvent) -> None:
         at_ms = self._clock_ms + event.at_ms
         if event.kind == "started":
+            self._began = self.echo.began() - self._behind_ms(event.at_ms) / 1000
             await self.connection.send({"type": "speech.started", "atMs": at_ms})
             if self._barge_in and self.connection.replying:
                 await self.connection.interrupt()
@@ -141,29 +146,26 @@ class Listening:
             self._drop_guess()
         elif event.kind == "stopped" and event.utterance is not None:
             await self.connection.send({"type": "speech.stopped", "atMs": at_ms})
-            self._end_of_turn(event.utterance)
+            self._end_of_turn(event.utterance, self._began)
         elif event.kind == "dropped":
             self._drop_guess()
-            await self.connection.send(
-                {
-                    "type": "error",
-                    "error": {
-                        "code": "PAYLOAD_TOO_LARGE",
-                        "message": "An utterance is limited to 60 seconds; this one was dropped",
-                    },
-                }
-            )
 
     @property
     def _barge_in(self) -> bool:
         return self._declared is not None and self._declared.barge_in
 
-    def _end_of_turn(self, utterance: Utterance) -> None:
+    def _behind_ms(self, at_ms: int) -> int:
+        """How long ago, in the stream's audio, a moment of it was."""
+        return max(0, self._input.now_ms - at_ms) if self._input is not None else 0
+
+    def _end_of_turn(self, utterance: Utterance, began: float) -> None:
         """Answer the utterance in the background, after the ones before it."""
         ended = time.perf_counter()
-        self._answering = asyncio.create_task(self._answer(utterance, ended, self._answering))
+        self._answering = asyncio.create_task(self._answer(utterance, began, ended, self._answering))
 
-    async def _answer(self, utterance: Utterance, ended: float, previous: asyncio.Task[None] | None) -> None:
+    async def _answer(
+        self, utterance: Utterance, began: float, ended: float, previous: asyncio.Task[None] | None
+    ) -> None:
         if previous is not None:
             with contextlib.suppress(Exception):
                 await previous
@@ -171,10 +173,10 @@ class Listening:
             heard = await self._hear(utterance)
         except ProviderError as exc:
             error = provider_error(exc)
-            await self.connection.send({"type": "error", "error": {"code": error.code, "message": error.message}})
+            await self.connection.send(error_event(error.code, f"{error.message}; nothing was transcribed"))
             return
         text = heard.transcript.text
-        if text and self.echo.is_echo(text):
+        if text and self.echo.is_echo(text, began):
             log.info("dropped an utterance that repeated the avatar's own words")
             text = ""
         await self.connection.send(
