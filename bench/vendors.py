@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from tests.fakes import vendors
 
-from bench.common import bench_database, percentile, uvicorn_server
+from bench.common import avatarium_server, bench_database, percentile, uvicorn_server
 
 SAMPLES = 100
 CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
@@ -91,7 +91,7 @@ def main() -> None:
             "AVATARIUM_OPENAI_BASE_URL": f"{fake}/v1",
             "AVATARIUM_DEEPGRAM_BASE_URL": fake,
         }
-        with uvicorn_server("avatarium.server:app", env) as ours:
+        with avatarium_server(env) as ours:
             asyncio.run(_measure(fake, ours, headers))
 
 

@@ -211,7 +211,7 @@ def _say(line: str) -> None:
 
 def main() -> None:
     catalog = Catalog.load()
-    tts = LocalTTS(list(catalog.voices.values()))
+    tts = LocalTTS()
     recordings = {voice: asyncio.run(_spoken(tts, voice)) for voice in VOICES}
     audio_seconds = sum(len(pcm) for pcm in recordings[VOICES[0]]) / 32000
     stt = LocalWhisperSTT()

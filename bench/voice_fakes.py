@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fakes.llm import ScriptedLLM
-from tests.fakes.stt import InstantSTT
+from tests.fakes.stt import ScriptedSTT
 from tests.fakes.tts import InstantTTS
 
 from avatarium.app import create_app
@@ -12,4 +12,5 @@ from avatarium.providers.registry import Providers
 
 # A reply that does not repeat the question: the server would take the question for its own echo.
 _llm = ScriptedLLM(reply=lambda _request: "Sure. Let me think about that for a moment. Here is my answer.")
-app = create_app(Settings(), Providers({"local": _llm}, {"local": InstantTTS()}, stt={"local": InstantSTT()}))
+_stt = ScriptedSTT(text="What is the capital of France?")
+app = create_app(Settings(), Providers({"local": _llm}, {"local": InstantTTS()}, stt={"local": _stt}))

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
-from avatarium.presets.catalog import Catalog
 from avatarium.providers.base import LLMProvider
 from avatarium.providers.local.tts import LocalTTS
 from avatarium.providers.local.whisper import LocalWhisperSTT
@@ -23,8 +22,7 @@ from avatarium.providers.registry import Providers
 from tests.fakes.llm import ScriptedLLM
 from tests.support import postgres
 
-_CATALOG = Catalog.load()
-_LOCAL_TTS = LocalTTS(list(_CATALOG.voices.values()))  # loading a voice takes a second: share it
+_LOCAL_TTS = LocalTTS()  # loading a voice takes a second: share it
 LOCAL_STT = LocalWhisperSTT()  # loaded on first use (a few seconds), then shared
 
 

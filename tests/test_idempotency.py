@@ -77,3 +77,16 @@ async def test_server_errors_release_the_key(client: httpx.AsyncClient, account:
     llm.fail_with = None
     retried = await client.post("/v1/ai/chat", json=body, headers=headers)
     assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
+
+
+async def test_raw_audio_is_replayed_byte_for_byte(client: httpx.AsyncClient, account: Account) -> None:
+    headers = {**account.key_headers, "Idempotency-Key": "speech-1", "Accept": "audio/wav"}
+    body = {"text": "Hello, this is recorded once."}
+    first = await client.post("/v1/tts", json=body, headers=headers)
+    second = await client.post("/v1/tts", json=body, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.content == first.content and second.headers["content-type"] == "audio/wav"
+    assert second.headers["X-Audio-Duration-Ms"] == first.headers["X-Audio-Duration-Ms"]
+    assert second.headers["X-Voice-Id"] == first.headers["X-Voice-Id"]
+    assert second.headers["X-Request-Id"] != first.headers["X-Request-Id"]

@@ -71,3 +71,11 @@ async def test_lean_endpoints_answer_errors_in_the_envelope(client: httpx.AsyncC
     assert missing.status_code == 404 and missing.headers["X-RateLimit-Limit"]
     filtered = (await client.get("/v1/avatars", params={"style": "no such style"})).json()
     assert filtered["data"] == [] and filtered["meta"]["requestId"]
+
+
+async def test_the_index_is_what_serves_requests(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """It is installed where Starlette's router looks (`middleware_stack`); if Starlette stopped
+    looking there, HEAD on a GET route would fall back to the router's 405 and this would fail."""
+    assert isinstance(app.router.middleware_stack, RouteIndex)
+    head = await client.head("/v1/personas")
+    assert head.status_code == 200 and head.content == b""

@@ -7,14 +7,10 @@ import pytest
 
 from avatarium.stt import decode
 from tests.conftest import Account, new_account
-from tests.support.speech import encode, silence, spoken
+from tests.support.speech import encode, heard, silence, spoken
 
 QUESTION = "How far away is the moon?"
 MEDIA = {"wav": "audio/wav", "mp3": "audio/mpeg", "webm": "audio/webm", "ogg": "audio/ogg", "mp4": "audio/mp4"}
-
-
-def words_of(text: str) -> list[str]:
-    return "".join(c for c in text.lower() if c.isalnum() or c.isspace()).split()
 
 
 async def recording(container: str) -> bytes:
@@ -29,7 +25,7 @@ async def test_each_container_is_transcribed(client: httpx.AsyncClient, account:
 
     assert response.status_code == 200, response.text
     data = response.json()["data"]
-    assert words_of(data["text"]) == words_of(QUESTION)
+    assert heard(data["text"], QUESTION)
     assert data["language"] == "en" and data["model"] == "local/whisper-base"
     assert abs(data["durationMs"] - len(await spoken(QUESTION)) // 32 - 600) <= 120  # codecs pad a little
     assert [w["word"] for w in data["words"]][:2] == ["How", "far"]
@@ -42,7 +38,7 @@ async def test_multipart_with_model_and_language(client: httpx.AsyncClient, acco
     response = await client.post("/v1/stt", files=files, data=form, headers=account.key_headers)
 
     assert response.status_code == 200, response.text
-    assert words_of(response.json()["data"]["text"]) == words_of(QUESTION)
+    assert heard(response.json()["data"]["text"], QUESTION)
 
 
 async def test_a_multipart_file_without_a_type_is_known_by_its_extension(

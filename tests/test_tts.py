@@ -12,7 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from avatarium.app import create_app
+from avatarium.config import Settings
+from avatarium.providers.registry import Providers
 from tests.conftest import Account, new_account
+from tests.fakes import tts as instant_tts
+from tests.fakes.llm import ScriptedLLM
+from tests.fakes.tts import InstantTTS
 
 VOICE = "piper-en-us-joe"
 
@@ -88,6 +94,17 @@ async def test_unspeakable_text_is_short_silence(client: httpx.AsyncClient, acco
     assert data["visemes"] == [{"viseme": "viseme_sil", "startMs": 0, "endMs": data["durationMs"]}]
 
 
+@pytest.mark.parametrize("path", ["/v1/tts", "/v1/tts/preview", "/v1/tts/elevenlabs"])
+async def test_control_characters_never_reach_a_synthesiser(client: httpx.AsyncClient, path: str) -> None:
+    account = await new_account(client, mode="test")  # test keys reach the embedded voice on every route
+    body = {"text": "Hello\u0001 there,\u0007 friend\u001b.\u200b", "voiceId": "piper-en-us-joe"}
+    response = await client.post(path, json=body, headers=account.key_headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["durationMs"] > 500
+    refused = await client.post(path, json={**body, "text": "Hello\u0000 there"}, headers=account.key_headers)
+    assert refused.status_code == 400 and "U+0000" in refused.json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     ("body", "field", "needle"),
     [
@@ -148,10 +165,9 @@ async def test_eight_concurrent_syntheses(client: httpx.AsyncClient, account: Ac
 
 
 async def test_piper_visemes_come_from_its_phoneme_alignment() -> None:
-    from avatarium.presets.catalog import Catalog
     from avatarium.providers.local.tts import LocalTTS
 
-    speech = await LocalTTS(list(Catalog.load().voices.values())).synthesize("Good morning, everyone.", VOICE)
+    speech = await LocalTTS().synthesize("Good morning, everyone.", VOICE)
     assert speech.aligned  # not the estimate: the alignment extra of piper-tts is installed and used
     assert speech.visemes[-1].end_ms == speech.duration_ms
 
@@ -177,10 +193,9 @@ async def test_espeak_voices_in_other_languages(
 
 
 async def test_espeak_visemes_are_aligned_and_speed_applies() -> None:
-    from avatarium.presets.catalog import Catalog
     from avatarium.providers.local.tts import LocalTTS
 
-    voices = LocalTTS(list(Catalog.load().voices.values()))
+    voices = LocalTTS()
     normal = await voices.synthesize("Hola, buenos días a todos.", "espeak-es")
     fast = await voices.synthesize("Hola, buenos días a todos.", "espeak-es", speed=2.0)
     assert normal.aligned and fast.duration_ms < normal.duration_ms * 0.75
@@ -193,3 +208,18 @@ async def test_concurrent_espeak_and_piper(client: httpx.AsyncClient, account: A
         data = response.json()["data"]
         assert data["voiceId"] == voice
         _check_visemes(data["visemes"], data["durationMs"])
+
+
+async def test_pauses_in_joined_speech_take_the_voices_own_rate(settings: Settings) -> None:
+    """A voice at 16 kHz (not the 22.05 kHz of Piper): a leading emoji-only sentence must not change the rate."""
+    app = create_app(settings, Providers({"local": ScriptedLLM()}, {"local": InstantTTS()}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        account = await new_account(client, mode="test")
+        response = await client.post(
+            "/v1/tts", json={"text": "🎉! Hello there."}, headers={**account.key_headers, "Accept": "audio/wav"}
+        )
+    await app.state.avatarium.engine.dispose()
+    with wave.open(io.BytesIO(response.content)) as wav:
+        rate, frames = wav.getframerate(), wav.getnframes()
+    assert rate == instant_tts.RATE
+    assert int(response.headers["X-Audio-Duration-Ms"]) == round(frames * 1000 / rate)

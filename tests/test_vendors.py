@@ -16,7 +16,6 @@ from fastapi import FastAPI
 
 from avatarium.app import create_app
 from avatarium.config import Settings
-from avatarium.presets.catalog import Catalog
 from avatarium.providers.factory import build_providers
 from tests.conftest import Account, create_conversation, new_account, set_tier
 from tests.fakes import vendors
@@ -44,17 +43,21 @@ def fresh_behaviour() -> None:
     vendors.STATE.reset()
 
 
+def vendor_env(base: str) -> dict[str, str]:
+    """The variables an operator would set, by the names the README documents."""
+    keys = {f"{'GEMINI' if v == 'google' else v.upper()}_API_KEY": k for v, k in vendors.KEYS.items()}
+    urls = {f"AVATARIUM_{v.upper()}_BASE_URL": base for v in ("anthropic", "google", "groq", "elevenlabs", "deepgram")}
+    urls |= {"AVATARIUM_OPENAI_BASE_URL": f"{base}/v1", "AVATARIUM_XAI_BASE_URL": f"{base}/v1"}
+    return keys | urls
+
+
 def vendor_settings(tmp_path: Path, database_url: str, base: str, **extra: Any) -> Settings:
-    keys = {f"{'gemini' if v == 'google' else v}_api_key": k for v, k in vendors.KEYS.items()}
-    urls = {f"{v}_base_url": base for v in ("anthropic", "google", "groq", "elevenlabs", "deepgram")}
-    urls |= {"openai_base_url": f"{base}/v1", "xai_base_url": f"{base}/v1"}
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
         jwt_secret="s" * 40,
         provider_deadline_seconds=2,
-        **keys,
-        **urls,
+        provider_env=vendor_env(base),
         **extra,
     )
 
@@ -62,7 +65,7 @@ def vendor_settings(tmp_path: Path, database_url: str, base: str, **extra: Any) 
 @pytest.fixture
 async def vendor_app(tmp_path: Path, database_url: str, vendor_base: str) -> AsyncIterator[FastAPI]:
     settings = vendor_settings(tmp_path, database_url, vendor_base, fallback_models=[])
-    providers = build_providers(settings, Catalog.load())
+    providers = build_providers(settings)
     providers.llms["local"] = ScriptedLLM()
     app = create_app(settings, providers)
     yield app
@@ -151,7 +154,8 @@ async def test_catalogue_shows_configured_vendors(http: httpx.AsyncClient, acct:
     voices = (await http.get("/v1/tts/voices")).json()["data"]
     assert {v["provider"] for v in voices if v["available"]} == {"local", "openai", "elevenlabs", "groq", "deepgram"}
     providers = (await http.get("/v1/ai/providers", headers=acct.key_headers)).json()["data"]
-    assert all(p["configured"] for p in providers)
+    configured = {p["id"] for p in providers if p["configured"]}
+    assert configured == {"local", "openai", "anthropic", "google", "xai", "groq", "elevenlabs", "deepgram"}
 
 
 async def test_test_keys_never_reach_a_vendor(http: httpx.AsyncClient) -> None:
@@ -247,7 +251,7 @@ async def test_fallback_chain_serves_when_a_vendor_is_down(tmp_path: Path, datab
     settings = vendor_settings(
         tmp_path, database_url, vendor_base, fallback_models=["openai/gpt-4o-mini", "local/smollm2-135m-instruct"]
     )
-    providers = build_providers(settings, Catalog.load())
+    providers = build_providers(settings)
     providers.llms["local"] = ScriptedLLM()
     app = create_app(settings, providers)
     vendors.STATE.mode = "error"

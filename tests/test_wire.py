@@ -71,6 +71,33 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient, account: Account
     assert response.json()["error"]["message"] == "Malformed JSON in request body"
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"avatarId": "ava", "metadata": {"n": NaN}}', "NaN"),
+        (b'{"avatarId": "ava", "metadata": {"n": Infinity}}', "Infinity"),
+        (b'{"avatarId": "ava", "metadata": {"n": -Infinity}}', "Infinity"),
+        (b'{"avatarId": "ava", "metadata": {"n": 1e400}}', "1e400"),
+        (b'{"avatarId": "ava", "metadata": {"k": "\\ud800"}}', "surrogates"),
+        (b'{"avatarId": "ava", "metadata": {"\\udfff": "v"}}', "surrogates"),
+        (b'{"avatarId": "ava", "metadata": {"k": "a\\u0000b"}}', "U+0000"),
+        (b'{"avatarId": "ava", "metadata": {"k": "\xff\xfe"}}', "UTF-8"),
+    ],
+)
+async def test_what_json_does_not_allow_is_400_and_stores_nothing(
+    client: httpx.AsyncClient, account: Account, body: bytes, reason: str
+) -> None:
+    headers = {**account.key_headers, "Content-Type": "application/json"}
+    response = await client.post("/v1/conversations", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (
+        error["code"] == "BAD_REQUEST" and error["message"].startswith("Malformed JSON") and reason in error["message"]
+    )
+    listed = await client.get("/v1/conversations", headers=account.key_headers)
+    assert listed.json()["data"] == []
+
+
 async def test_other_content_type_is_415(client: httpx.AsyncClient, account: Account) -> None:
     response = await client.post(
         "/v1/conversations", content=b"avatarId=ava", headers={**account.key_headers, "Content-Type": "text/plain"}
@@ -179,3 +206,55 @@ def test_absolute_urls_start_where_starlettes_base_url_does(
     scope |= {"server": server, "query_string": b""}
     assert public_base(None, scope) == str(Request(scope).base_url).rstrip("/")
     assert public_base("https://avatars.example.com/", scope) == "https://avatars.example.com"
+
+
+async def test_405_names_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    for path, methods in (("/v1/conversations", {"GET", "HEAD", "POST"}), ("/v1/api-keys", {"GET", "HEAD", "POST"})):
+        response = await client.put(path, json={})
+        assert response.status_code == 405 and response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+        assert set(response.headers["Allow"].split(", ")) == methods
+
+
+async def test_head_is_answered_like_get_without_a_body(client: httpx.AsyncClient) -> None:
+    model_url = (await client.get("/v1/avatars/ava/model")).json()["data"]["url"]
+    got = await client.get(model_url)
+    head = await client.head(model_url)
+    assert head.status_code == 200 and head.content == b""
+    for name in ("content-type", "content-length", "etag", "cache-control"):
+        assert head.headers[name] == got.headers[name]
+
+
+async def test_if_none_match_compares_whole_entity_tags(client: httpx.AsyncClient) -> None:
+    model_url = (await client.get("/v1/avatars/ava/model")).json()["data"]["url"]
+    etag = (await client.get(model_url)).headers["etag"]
+    for header, status in (
+        (etag, 304),
+        (f'"other", {etag}', 304),
+        (f"W/{etag}", 304),
+        ("*", 304),
+        (f'"{etag.strip(chr(34))[:8]}"', 200),  # a prefix of the tag is another tag
+        (etag.strip('"'), 200),  # not a quoted entity tag at all
+        (f'"a"{etag.strip(chr(34))}"b"', 200),  # the tag's text between two other tags is not the tag
+    ):
+        response = await client.get(model_url, headers={"If-None-Match": header})
+        assert response.status_code == status, header
+
+
+async def test_responses_with_secrets_are_not_stored_by_caches(client: httpx.AsyncClient) -> None:
+    credentials = {"email": "cache@example.com", "password": "long enough"}
+    registered = await client.post("/v1/auth/register", json=credentials)
+    login = await client.post("/v1/auth/login", json=credentials)
+    jwt = {"Authorization": f"Bearer {login.json()['data']['token']}"}
+    key = await client.post("/v1/api-keys", json={"name": "k"}, headers=jwt)
+    conversation = await client.post("/v1/conversations", json={"avatarId": "ava"}, headers=jwt)
+    for response in (registered, login, key, conversation):
+        assert response.status_code in (200, 201) and response.headers["Cache-Control"] == "no-store"
+
+
+async def test_every_response_says_nosniff(client: httpx.AsyncClient) -> None:
+    for response in (
+        await client.get("/v1/avatars"),
+        await client.get("/v1/nothing-here"),
+        await client.post("/v1/conversations", content=b"x" * 10, headers={"Content-Type": "text/plain"}),
+    ):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

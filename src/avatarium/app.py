@@ -32,12 +32,13 @@ from avatarium.providers.registry import Providers
 from avatarium.ratelimit import RateLimiter
 from avatarium.realtime.fanout import make_fanout
 from avatarium.realtime.routes import router as realtime_router
-from avatarium.routing import index_routes
+from avatarium.routing import index_routes, parse_json_strictly
 from avatarium.state import AppState
 from avatarium.stt.routes import BODY_RULE as STT_BODY_RULE
 from avatarium.stt.routes import router as stt_router
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
+from avatarium.tts.routes import vendor_routes
 
 log = logging.getLogger("avatarium")
 
@@ -61,7 +62,7 @@ def build_state(settings: Settings, providers: Providers | None = None) -> AppSt
         auth=Authenticator(sessions, signer, stamps),
         conversation_reads=ConversationReads(sessions, stamps),
         catalog=catalog,
-        providers=providers or build_providers(settings, catalog),
+        providers=providers or build_providers(settings),
         fanout=make_fanout(settings.redis_url, settings.socket_max_pending_events),
         previews=PreviewCache(),
     )
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         conversations_router,
         realtime_router,
         tts_router,
+        vendor_routes(state.providers),
         stt_router,
         apikeys_router,
         accounts_router,
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
     app.include_router(health_router)
     app.include_router(v1)
     metrics.install(app)
+    parse_json_strictly(app)
     index_routes(app)
 
     idempotency.install(app)

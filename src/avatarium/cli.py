@@ -72,6 +72,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        access_log=settings.access_log,
         proxy_headers=settings.trust_proxy,
         ws_max_size=1024 * 1024,
     )

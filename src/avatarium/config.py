@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 MAX_BODY_BYTES = 1024 * 1024
-
-
-def _vendor_key(variable: str) -> SecretStr | None:
-    return Field(default=None, validation_alias=AliasChoices(variable, f"AVATARIUM_{variable}"))
 
 
 class Settings(BaseSettings):
@@ -37,32 +36,22 @@ class Settings(BaseSettings):
     socket_recheck_seconds: float = 10.0  # how often an open socket checks that its credential still holds
     socket_max_pending_events: int = 2048  # events waiting for a socket that stopped reading before it is closed
     log_level: str = "info"
+    access_log: bool = False  # one log line per request (uvicorn's); Prometheus counts requests either way
     preload_models: bool = True  # load the embedded model and voice at start-up, in the background
 
     provider_deadline_seconds: float = 60.0
     provider_retries: int = 2
     fallback_models: list[str] = Field(default_factory=list)  # tried in order when a model's provider fails
+    provider_breaker_threshold: int = 5  # consecutive failures that open a provider's circuit breaker
+    provider_breaker_cooldown_seconds: float = 30.0  # then one trial call is let through
+    # Provider variables (`<VENDOR>_API_KEY`, `AVATARIUM_<PROVIDER>_<OPTION>`), gathered from the environment;
+    # the provider registry knows which ones each provider reads. Tests pass them here by their names.
+    provider_env: dict[str, SecretStr] = Field(default_factory=dict, repr=False)
 
-    local_llm_threads: int = 2
-    local_llm_context: int = 2048
-    local_llm_max_tokens: int = 256
-    local_stt_threads: int = 2
-
-    openai_api_key: SecretStr | None = _vendor_key("OPENAI_API_KEY")
-    anthropic_api_key: SecretStr | None = _vendor_key("ANTHROPIC_API_KEY")
-    gemini_api_key: SecretStr | None = _vendor_key("GEMINI_API_KEY")
-    xai_api_key: SecretStr | None = _vendor_key("XAI_API_KEY")
-    groq_api_key: SecretStr | None = _vendor_key("GROQ_API_KEY")
-    elevenlabs_api_key: SecretStr | None = _vendor_key("ELEVENLABS_API_KEY")
-    deepgram_api_key: SecretStr | None = _vendor_key("DEEPGRAM_API_KEY")
-
-    openai_base_url: str = "https://api.openai.com/v1"
-    anthropic_base_url: str = "https://api.anthropic.com"
-    google_base_url: str = "https://generativelanguage.googleapis.com"
-    xai_base_url: str = "https://api.x.ai/v1"
-    groq_base_url: str = "https://api.groq.com"
-    elevenlabs_base_url: str = "https://api.elevenlabs.io"
-    deepgram_base_url: str = "https://api.deepgram.com"
+    @field_validator("provider_env")
+    @classmethod
+    def _upper_case_names(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        return {name.upper(): secret for name, secret in value.items()}
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -70,14 +59,40 @@ class Settings(BaseSettings):
             return _async_driver(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'avatarium.db').resolve()}"
 
-    def provider_key(self, provider: str) -> SecretStr | None:
-        """The configured secret of a vendor, by provider id (`google` reads GEMINI_API_KEY)."""
-        name = "gemini" if provider == "google" else provider
-        key: SecretStr | None = getattr(self, f"{name}_api_key", None)
-        return key if key and key.get_secret_value() else None
+    def provider_variable(self, *names: str) -> str | None:
+        """The first of these provider variables that is set and not empty."""
+        for name in names:
+            value = self.provider_env.get(name)
+            if value is not None and value.get_secret_value():
+                return value.get_secret_value()
+        return None
 
-    def provider_base_url(self, provider: str) -> str:
-        return str(getattr(self, f"{provider}_base_url")).rstrip("/")
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, dotenv_settings, file_secret_settings, _ProviderVariables(settings_cls)
+
+
+class _ProviderVariables(PydanticBaseSettingsSource):
+    """Fills `provider_env` with every `*_API_KEY` variable and every `AVATARIUM_*` one that is not a setting."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        own = {f"AVATARIUM_{name.upper()}" for name in self.settings_cls.model_fields}
+        found = {
+            name.upper(): value
+            for name, value in os.environ.items()
+            if name.upper().endswith("_API_KEY") or (name.upper().startswith("AVATARIUM_") and name.upper() not in own)
+        }
+        return {"provider_env": found} if found else {}
 
 
 def _async_driver(url: str) -> str:

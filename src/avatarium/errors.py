@@ -10,8 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sql
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from avatarium import redis_client
 from avatarium.envelope import failure, request_id_of
 from avatarium.providers.base import ProviderError
 
@@ -63,7 +65,8 @@ def unauthorized(message: str = "Missing or invalid credentials") -> ApiError:
 def error_response(request: Request, error: ApiError) -> JSONResponse:
     request_id = request_id_of(request.scope.setdefault("state", {}))
     body = failure(error.code, error.message, request_id, error.details)
-    return JSONResponse(body, status_code=error.status, headers={**error.headers, "X-Request-Id": request_id})
+    headers = {**error.headers, "X-Request-Id": request_id, "X-Content-Type-Options": "nosniff"}
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 _ISSUES = {
@@ -94,7 +97,47 @@ _PROVIDER_MESSAGES = {
 
 def provider_error(exc: ProviderError) -> ApiError:
     """One mapping from provider failures to our statuses; vendor payloads never pass through."""
+    if exc.category == "unknown":
+        return bad_request(exc.message, exc.field, "unknown")
     return ApiError(exc.http_status, _PROVIDER_MESSAGES[exc.category].format(provider=exc.provider))
+
+
+# Seconds a client should wait before retrying when a dependency is down.
+OUTAGE_RETRY_SECONDS = 5
+# What an outage can raise; `outage()` decides whether a given one is.
+_OUTAGE_TYPES: tuple[type[Exception], ...] = (*redis_client.FAILURES, sql.DBAPIError, sql.TimeoutError, OSError)
+_DATABASE_MODULES = ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
+
+
+def _raised_in(exc: BaseException, modules: tuple[str, ...]) -> bool:
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if str(traceback.tb_frame.f_globals.get("__name__", "")).startswith(modules):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def outage(exc: BaseException) -> ApiError | None:
+    """The 503 for a failure of a dependency (Redis, the database), or None if `exc` is something else.
+
+    Decided: while a dependency is down, requests that need it fail fast and cleanly (fail
+    closed) rather than run without exact rate limits or cache invalidation; service resumes
+    by itself when it is back (see docs/decisions.md, Operations).
+    """
+    dependency = None
+    if isinstance(exc, redis_client.FAILURES):
+        dependency = "Redis"
+    elif isinstance(exc, sql.OperationalError | sql.InterfaceError | sql.TimeoutError) or (
+        isinstance(exc, sql.DBAPIError) and exc.connection_invalidated
+    ):
+        dependency = "The database"
+    elif isinstance(exc, OSError | TimeoutError) and _raised_in(exc, _DATABASE_MODULES):
+        dependency = "The database"  # a connection refused or reset before SQLAlchemy could wrap it
+    if dependency is None:
+        return None
+    headers = {"Retry-After": str(OUTAGE_RETRY_SECONDS)}
+    return ApiError(503, f"{dependency} is unavailable; try again shortly", headers=headers)
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -155,8 +198,16 @@ def install(app: FastAPI) -> None:
 
     async def on_provider(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProviderError)
-        log.warning("provider %s failed: %s", exc.provider, exc.category)
+        if exc.category != "unknown":
+            log.warning("provider %s failed: %s", exc.provider, exc.category)
         return error_response(request, provider_error(exc))
+
+    async def on_outage(request: Request, exc: Exception) -> JSONResponse:
+        unavailable = outage(exc)
+        if unavailable is None:
+            raise exc  # not an outage after all: a crash, answered by `on_crash`
+        log.warning("%s on %s %s: %r", unavailable.message, request.method, request.url.path, exc)
+        return error_response(request, unavailable)
 
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -166,4 +217,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(ProviderError, on_provider)
+    for kind in _OUTAGE_TYPES:
+        app.add_exception_handler(kind, on_outage)
     app.add_exception_handler(Exception, on_crash)

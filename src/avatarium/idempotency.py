@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,11 +32,16 @@ TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 
 
+# Headers that belong to one delivery of a response, not to the response itself.
+_NOT_RECORDED = frozenset({"content-length", "date", "server", "x-request-id", "idempotent-replayed"})
+
+
 class Replay(Exception):
     """Raised by the claim when a stored response must be sent instead of running the handler."""
 
-    def __init__(self, status: int, body: bytes) -> None:
+    def __init__(self, status: int, headers: list[list[str]], body: bytes) -> None:
         self.status = status
+        self.headers = headers
         self.body = body
 
 
@@ -83,19 +88,20 @@ async def claim(request: Request, state: AppState, account_id: uuid.UUID) -> Non
             raise bad_request("This Idempotency-Key was used with a different request", "Idempotency-Key") from None
         if record.status_code is None:
             raise ApiError(409, "A request with this Idempotency-Key is in progress") from None
-        raise Replay(record.status_code, (record.response_body or "").encode()) from None
+        raise Replay(record.status_code, record.response_headers or [], record.response_bytes or b"") from None
     request.scope.setdefault("state", {})["idempotency"] = (account_id, key)
 
 
-async def _finish(state: AppState, claimed: tuple[uuid.UUID, str], status: int, body: bytes) -> None:
+async def _finish(
+    state: AppState, claimed: tuple[uuid.UUID, str], status: int, headers: list[list[str]], body: bytes
+) -> None:
     where = _match(*claimed)
     async with state.sessions.begin() as session:
         if status >= 500 or status in (409, 429):
             await session.execute(delete(IdempotencyRecord).where(*where))
         else:
-            await session.execute(
-                update(IdempotencyRecord).where(*where).values(status_code=status, response_body=body.decode())
-            )
+            values = {"status_code": status, "response_headers": headers, "response_bytes": body}
+            await session.execute(update(IdempotencyRecord).where(*where).values(**values))
 
 
 class IdempotencyMiddleware:
@@ -110,6 +116,7 @@ class IdempotencyMiddleware:
             return
         status = 500
         streamed = False
+        headers: list[list[str]] = []
         chunks: list[bytes] = []
 
         def claimed() -> tuple[uuid.UUID, str] | None:
@@ -121,6 +128,11 @@ class IdempotencyMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 streamed = any(k == b"content-type" and b"event-stream" in v for k, v in message.get("headers", []))
+                headers[:] = [
+                    [k.decode("latin-1"), v.decode("latin-1")]
+                    for k, v in message.get("headers", [])
+                    if k.decode("latin-1").lower() not in _NOT_RECORDED
+                ]
             elif message["type"] == "http.response.body" and claimed() is not None and not streamed:
                 chunks.append(message.get("body", b""))  # only what will be recorded is kept
             await send(message)
@@ -132,17 +144,21 @@ class IdempotencyMiddleware:
             if claim is not None:
                 state: AppState = scope["app"].state.avatarium
                 # A stream cannot be replayed faithfully: release the key instead of recording it.
-                await _finish(state, claim, 500 if streamed else status, b"".join(chunks))
+                await _finish(state, claim, 500 if streamed else status, headers, b"".join(chunks))
 
 
-async def _replay_response(request: Request, exc: Exception) -> JSONResponse:
-    """The stored response, with this request's id so that body and X-Request-Id still agree."""
+async def _replay_response(request: Request, exc: Exception) -> Response:
+    """The stored response, byte for byte; an envelope gets this request's id, so that it agrees with X-Request-Id."""
     assert isinstance(exc, Replay)
     request_id = request_id_of(request.scope.setdefault("state", {}))
-    body: dict[str, Any] = json.loads(exc.body or b"{}")
-    body.setdefault("meta", {})["requestId"] = request_id
-    headers = {"Idempotent-Replayed": "true", "X-Request-Id": request_id}
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    headers = {name: value for name, value in exc.headers}
+    body = exc.body
+    if headers.get("content-type", "").startswith("application/json"):
+        envelope: dict[str, Any] = json.loads(body)
+        envelope.setdefault("meta", {})["requestId"] = request_id
+        body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+    headers |= {"Idempotent-Replayed": "true", "X-Request-Id": request_id}
+    return Response(body, status_code=exc.status, headers=headers)
 
 
 def install(app: FastAPI) -> None:

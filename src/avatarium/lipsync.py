@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from avatarium.providers.base import VisemeSpan
 from avatarium.visemes import LETTER_VISEMES, viseme_of_phoneme
 
 
-def _merge(spans: list[tuple[str, int]], duration_ms: int) -> list[VisemeSpan]:
+@dataclass(frozen=True)
+class VisemeSpan:
+    viseme: str
+    start_ms: int
+    end_ms: int
+
+
+def timeline(spans: Sequence[tuple[str, int]], duration_ms: int) -> list[VisemeSpan]:
     """Turn (viseme, start) pairs into contiguous spans from 0 to `duration_ms`, merging repeats."""
     merged: list[tuple[str, int]] = []
     for viseme, start in spans:
@@ -39,7 +46,7 @@ def from_alignment(phonemes: Sequence[tuple[str, int]], sample_rate: int, total_
         spans.append((viseme, start))
         previous = viseme
         cursor += samples
-    return _merge(spans, duration_ms)
+    return timeline(spans, duration_ms)
 
 
 def estimate(text: str, duration_ms: int) -> list[VisemeSpan]:
@@ -55,7 +62,7 @@ def estimate(text: str, duration_ms: int) -> list[VisemeSpan]:
         (LETTER_VISEMES.get(c, "viseme_sil" if c.isspace() else "viseme_E"), round(i * step))
         for i, c in enumerate(letters)
     ]
-    return _merge(spans, duration_ms)
+    return timeline(spans, duration_ms)
 
 
 def shift(spans: Sequence[VisemeSpan], offset_ms: int) -> list[VisemeSpan]:
@@ -64,16 +71,4 @@ def shift(spans: Sequence[VisemeSpan], offset_ms: int) -> list[VisemeSpan]:
 
 def normalise(spans: Sequence[VisemeSpan], duration_ms: int) -> list[VisemeSpan]:
     """Join timelines of consecutive pieces into one contiguous timeline from 0 to `duration_ms`."""
-    return _merge([(s.viseme, s.start_ms) for s in spans if s.start_ms < duration_ms], duration_ms)
-
-
-def from_characters(
-    characters: Sequence[str], starts_s: Sequence[float], ends_s: Sequence[float], duration_ms: int
-) -> list[VisemeSpan]:
-    """Visemes from a vendor's per-character timing (ElevenLabs' alignment): letters at their real times."""
-    spans = []
-    for char, start, _end in zip(characters, starts_s, ends_s, strict=False):
-        lower = char.lower()
-        viseme = LETTER_VISEMES.get(lower, "viseme_E" if lower.isalpha() else "viseme_sil")
-        spans.append((viseme, min(duration_ms, round(start * 1000))))
-    return _merge(spans, duration_ms)
+    return timeline([(s.viseme, s.start_ms) for s in spans if s.start_ms < duration_ms], duration_ms)

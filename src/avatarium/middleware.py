@@ -89,7 +89,7 @@ class ApiMiddleware:
                     await _send_error(send, request_id, 413, f"Request body exceeds {_size(max_body)}")
                 return
             if message["type"] == "http.response.start":
-                extra = [(b"x-request-id", request_id.encode())]
+                extra = [(b"x-request-id", request_id.encode()), (b"x-content-type-options", b"nosniff")]
                 extra += [(k.lower().encode(), v.encode()) for k, v in state.get("ratelimit_headers", {}).items()]
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [h for h in extra if h[0] not in present]
@@ -146,6 +146,7 @@ async def _send_error(send: Send, request_id: str, status: int, message: str) ->
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", request_id.encode()),
+                (b"x-content-type-options", b"nosniff"),
                 (b"connection", b"close"),
             ],
         }

@@ -148,9 +148,9 @@ class RedisRateLimiter(RateLimiter):
 
     def __init__(self, url: str, window_seconds: float = WINDOW_SECONDS) -> None:
         super().__init__(window_seconds)
-        from redis.asyncio import Redis
+        from avatarium import redis_client
 
-        self._redis = Redis.from_url(url)
+        self._redis = redis_client.connect(url)
         self._script: Any = self._redis.register_script(_HIT_SCRIPT)
 
     async def hit(self, subject: str, limit: int) -> Decision:

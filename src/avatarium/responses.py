@@ -17,5 +17,12 @@ def ok_serialized(request: Request, data_json: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
-def ok(request: Request, data: Any, status: int = 200, **meta: Any) -> JSONResponse:
-    return JSONResponse(success(data, request_id_of(request.scope.setdefault("state", {})), **meta), status_code=status)
+# For responses that carry a secret (a token, a key): no cache, shared or private, may keep them.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def ok(
+    request: Request, data: Any, status: int = 200, headers: dict[str, str] | None = None, **meta: Any
+) -> JSONResponse:
+    body = success(data, request_id_of(request.scope.setdefault("state", {})), **meta)
+    return JSONResponse(body, status_code=status, headers=headers)

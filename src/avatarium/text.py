@@ -56,10 +56,21 @@ MAX_SENTENCE_CHARS = 220
 FIRST_CLAUSE_WORDS = 4
 
 
+def _speakable_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cc":  # control characters (U+0000 included) stop or confuse synthesisers; line breaks are pauses
+        return " "
+    if category[0] == "S" or category[0] == "C":  # symbols and emoji would be read out by name; format, private
+        return ""
+    return char
+
+
 def speakable(text: str) -> str:
-    """Drop emoji and symbols a voice would read out by name; keep letters, digits, punctuation."""
-    kept = [c for c in text if unicodedata.category(c)[0] != "S" and unicodedata.category(c) not in ("Cs", "Co", "Cn")]
-    return re.sub(r"\s+", " ", "".join(kept)).strip()
+    """What a synthesiser should be given: letters, digits and punctuation, without symbols or control characters.
+
+    Every engine, embedded or vendor, gets its text through here.
+    """
+    return re.sub(r"\s+", " ", "".join(_speakable_char(c) for c in text)).strip()
 
 
 def has_words(text: str) -> bool:

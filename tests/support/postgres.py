@@ -40,11 +40,14 @@ def _ensure_template() -> None:
 
 
 @contextmanager
-def fresh_database() -> Iterator[str]:
-    """A migrated database of its own, dropped afterwards."""
-    _ensure_template()
+def fresh_database(migrated: bool = True) -> Iterator[str]:
+    """A database of its own (migrated to the latest revision unless asked not to), dropped afterwards."""
     name = f"avatarium_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
+    if migrated:
+        _ensure_template()
+        asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
+    else:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     try:
         yield _url(name, "postgresql+asyncpg")
     finally:

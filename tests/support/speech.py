@@ -62,3 +62,21 @@ def encode(pcm: bytes, rate: int, container: str) -> bytes:
         for packet in stream.encode(None):
             output.mux(packet)
     return buffer.getvalue()
+
+
+def words_of(text: str) -> list[str]:
+    return "".join(c for c in text.lower() if c.isalnum() or c.isspace()).split()
+
+
+def heard(transcript: str, said: str) -> bool:
+    """Whether a transcript is what was said, give or take one word in ten (at least one).
+
+    Piper's speech varies from run to run, and now and then a word comes out ambiguous.
+    """
+    expected, got = words_of(said), words_of(transcript)
+    row = list(range(len(got) + 1))
+    for i, word in enumerate(expected, 1):
+        previous, row[0] = row[0], i
+        for j, other in enumerate(got, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
+    return row[-1] <= max(1, len(expected) // 10)

@@ -9,7 +9,7 @@ from avatarium.db.models import User
 from avatarium.deps import JwtCaller, SessionDep, StateDep, public_caller
 from avatarium.envelope import iso
 from avatarium.errors import ApiError, unauthorized
-from avatarium.responses import ok
+from avatarium.responses import NO_STORE, ok
 from avatarium.state import AppState
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -29,13 +29,13 @@ async def register(request: Request, state: StateDep, session: SessionDep, body:
     if not state.settings.allow_signup:
         raise ApiError(403, "Sign-up is disabled on this server")
     user = await service.create_user(session, body.email, body.password)
-    return ok(request, _session_payload(state, user), status=201)
+    return ok(request, _session_payload(state, user), status=201, headers=NO_STORE)
 
 
 @router.post("/login", summary="Get a user JWT", dependencies=[Depends(public_caller)])
 async def login(request: Request, state: StateDep, session: SessionDep, body: Credentials) -> JSONResponse:
     user = await service.authenticate(session, body.email, body.password)
-    return ok(request, _session_payload(state, user))
+    return ok(request, _session_payload(state, user), headers=NO_STORE)
 
 
 @router.get("/me", summary="The signed-in user")

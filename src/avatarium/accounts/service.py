@@ -36,9 +36,10 @@ async def create_user(
     email = normalise_email(email)
     if await repository.by_email(session, email) is not None:
         raise ApiError(409, "An account with this email already exists")
+    password_hash = await hash_password(password)
     try:
         return await repository.add(
-            session, User(email=email, password_hash=hash_password(password), tier=tier, rate_limit=rate_limit)
+            session, User(email=email, password_hash=password_hash, tier=tier, rate_limit=rate_limit)
         )
     except IntegrityError as exc:  # a concurrent registration won the race; the request rolls back
         raise ApiError(409, "An account with this email already exists") from exc
@@ -46,7 +47,7 @@ async def create_user(
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     user = await repository.by_email(session, normalise_email(email))
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
         raise unauthorized("Invalid email or password")
     return user
 

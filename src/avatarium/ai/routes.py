@@ -34,6 +34,11 @@ class ChatIn(WireModel):
     stream: bool = False
 
 
+# Catalogue reads wait this long for self-hosted servers to list their models; discovery goes on after.
+DISCOVERY_WAIT_SECONDS = 1.0
+CAPABILITIES = ("chat", "streaming", "tts")  # the contract's shape of `capabilities`
+
+
 def models_out(providers: Providers) -> list[dict[str, object]]:
     return [
         {
@@ -50,24 +55,26 @@ def models_out(providers: Providers) -> list[dict[str, object]]:
 
 @router.get("/models", summary="List available AI providers and models", dependencies=[Depends(public_caller)])
 async def list_models(request: Request, state: StateDep) -> JSONResponse:
+    await state.providers.discover(DISCOVERY_WAIT_SECONDS)
     return ok(request, models_out(state.providers))
 
 
 @router.get("/ai/providers", summary="List AI providers with capabilities")
 async def list_providers(request: Request, state: StateDep, _caller: ApiCaller) -> JSONResponse:
     providers = state.providers
+    await providers.discover(DISCOVERY_WAIT_SECONDS)
     models = models_out(providers)
     return ok(
         request,
         [
             {
-                "id": p.id,
-                "name": p.name,
-                "configured": providers.configured(p.id),
-                "capabilities": p.capabilities,
-                "models": [m for m in models if m["provider"] == p.id],
+                "id": spec.id,
+                "name": spec.name,
+                "configured": providers.configured(spec.id),
+                "capabilities": {name: spec.capabilities[name] for name in CAPABILITIES},
+                "models": [m for m in models if m["provider"] == spec.id],
             }
-            for p in providers.catalogue
+            for spec in providers.specs.values()
         ],
     )
 
@@ -85,6 +92,7 @@ def _result(chat_id: str, stream: service.ChatStream, text: str, finish: Finish)
 
 @router.post("/ai/chat", summary="Raw AI chat completion")
 async def chat(request: Request, state: StateDep, caller: ApiCaller, body: ChatIn) -> Response:
+    await state.providers.discover(DISCOVERY_WAIT_SECONDS)
     state.providers.check_model(body.model)
     messages = [ChatMessage(m.role, m.content) for m in body.messages]
     stream = await service.start(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
-from avatarium.errors import ApiError
 from avatarium.providers.base import ChatEvent, ChatMessage, ChatRequest, Finish, ProviderError
 from avatarium.providers.registry import Providers
 
@@ -64,29 +64,31 @@ async def start(
 ) -> ChatStream:
     """Start the chat and wait for its first event, so that a provider failure raises here.
 
-    If the provider fails before producing anything, the configured fallbacks are tried in order.
+    If the provider fails before producing anything, the configured fallbacks are tried in order;
+    a request the provider refused (or our key it refused) is not retried elsewhere.
     """
+    request = ChatRequest("", messages, temperature, max_tokens)
     chain = providers.chain(model_id)
-    for position, candidate in enumerate(chain):
-        last = position == len(chain) - 1
+    for candidate, after in pairwise(chain):
         try:
-            provider, name = providers.llm_for(candidate, local_only)
-        except ApiError:
-            if last:
-                raise
-            continue
-        events = provider.stream(ChatRequest(name, messages, temperature, max_tokens))
-        try:
-            first = await events.__anext__()
+            return await _open(providers, candidate, request, local_only)
         except ProviderError as exc:
-            await events.aclose()
-            if last or exc.category in ("bad_request", "auth"):
+            if exc.category in ("bad_request", "auth"):
                 raise
-            log.warning("provider %s failed (%s); falling back to %s", provider.id, exc.category, chain[position + 1])
-            continue
-        received: list[str] = []
-        return ChatStream(provider.id, f"{provider.id}/{name}", _prepend(first, events, received), received)
-    raise ApiError(503, "No configured provider could serve this model")
+            log.warning("provider %s failed (%s); falling back to %s", exc.provider, exc.category, after)
+    return await _open(providers, chain[-1], request, local_only)
+
+
+async def _open(providers: Providers, model_id: str, request: ChatRequest, local_only: bool) -> ChatStream:
+    provider, name = providers.llm_for(model_id, local_only)
+    events = provider.stream(replace(request, model=name))
+    try:
+        first = await events.__anext__()
+    except BaseException:
+        await events.aclose()
+        raise
+    received: list[str] = []
+    return ChatStream(provider.id, f"{provider.id}/{name}", _prepend(first, events, received), received)
 
 
 async def collect(stream: ChatStream) -> tuple[str, Finish]:

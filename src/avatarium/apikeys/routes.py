@@ -7,7 +7,7 @@ from avatarium.apikeys import repository, service
 from avatarium.apikeys.schemas import KeyIn, KeyOut
 from avatarium.db.models import ApiKey
 from avatarium.deps import JwtCaller, SessionDep
-from avatarium.responses import ok
+from avatarium.responses import NO_STORE, ok
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 
@@ -24,7 +24,7 @@ async def list_keys(request: Request, session: SessionDep, caller: JwtCaller) ->
 @router.post("", status_code=201, summary="Create a new API key")
 async def create_key(request: Request, session: SessionDep, caller: JwtCaller, body: KeyIn) -> JSONResponse:
     key, secret = await service.create(session, caller.user_id, body.name, body.mode, body.expires_at)
-    return ok(request, {**key_out(key), "key": secret}, status=201)
+    return ok(request, {**key_out(key), "key": secret}, status=201, headers=NO_STORE)
 
 
 @router.delete("/{key_id}", summary="Revoke an API key")

@@ -11,6 +11,7 @@ from avatarium.avatars.schemas import AvatarModelOut, AvatarOut
 from avatarium.deps import StateDep, public_caller, state_of
 from avatarium.envelope import public_base
 from avatarium.errors import not_found
+from avatarium.http_cache import etag_matches
 from avatarium.presets.catalog import Avatar, Catalog
 from avatarium.responses import ok, ok_serialized
 from avatarium.routing import lean_get, parameters
@@ -94,8 +95,7 @@ async def get_avatar_model(request: Request, state: StateDep, avatar_id: str) ->
 async def download_model(request: Request, state: StateDep, avatar_id: str) -> Response:
     model = state.catalog.model(_avatar(state, avatar_id))
     headers = {"ETag": model.etag, "Cache-Control": _ASSET_CACHE}
-    if_none_match = request.headers.get("if-none-match", "")
-    if if_none_match.strip() == "*" or model.etag in if_none_match:
+    if etag_matches(request.headers.get("if-none-match"), model.etag):
         return Response(status_code=304, headers=headers)
     return Response(model.data, media_type="model/gltf-binary", headers=headers)
 

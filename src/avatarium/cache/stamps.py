@@ -14,6 +14,8 @@ lock: a stamp never returns to a value some reader may have cached.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import mmap
 import os
 import struct
@@ -76,23 +78,53 @@ class SharedMemoryStamps(Stamps):
 
 
 class RedisStamps(Stamps):
+    """Stamps in one Redis hash.
+
+    A bump that fails (Redis unreachable after the commit) is not forgotten: its keys are
+    retried in the background until Redis takes them, and before any read of this process,
+    so that a change committed during an outage still reaches every cache once Redis is back.
+    """
+
     _HASH = "avatarium:stamps"
+    RETRY_SECONDS = 0.5
 
     def __init__(self, url: str) -> None:
-        from redis.asyncio import Redis
+        from avatarium import redis_client
 
-        self._redis: Any = Redis.from_url(url)
+        self._redis: Any = redis_client.connect(url)
+        self._pending: set[str] = set()
+        self._retrying: asyncio.Task[None] | None = None
 
     async def read(self, key: str) -> int:
+        if self._pending:
+            await self._flush()
         value = await self._redis.hget(self._HASH, slot_of(key))
         return int(value) if value is not None else 0
 
     async def bump(self, keys: Iterable[str]) -> None:
-        slots = {slot_of(key): fresh() for key in keys}
-        if slots:
-            await self._redis.hset(self._HASH, mapping=slots)
+        self._pending.update(keys)
+        try:
+            await self._flush()
+        except Exception:
+            if self._retrying is None or self._retrying.done():
+                self._retrying = asyncio.create_task(self._retry())
+            raise
+
+    async def _flush(self) -> None:
+        keys = set(self._pending)
+        if keys:
+            await self._redis.hset(self._HASH, mapping={slot_of(key): fresh() for key in keys})
+            self._pending -= keys
+
+    async def _retry(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self.RETRY_SECONDS)
+            with contextlib.suppress(Exception):
+                await self._flush()
 
     async def close(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
         await self._redis.aclose()
 
 

@@ -18,7 +18,7 @@ from avatarium.envelope import iso, public_base
 from avatarium.errors import ApiError, bad_request, provider_error
 from avatarium.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from avatarium.providers.base import ProviderError
-from avatarium.responses import ok, ok_serialized
+from avatarium.responses import NO_STORE, ok, ok_serialized
 from avatarium.routing import lean_get, parameters
 from avatarium.state import AppState
 from avatarium.tts import service as tts
@@ -48,7 +48,7 @@ async def create(
         "clientToken": token.token,
         "clientTokenExpiresAt": iso(token.expires_at),
     }
-    return ok(request, data, status=201)
+    return ok(request, data, status=201, headers=NO_STORE)  # it carries the clientToken
 
 
 @router.get("", summary="List your conversations, newest first")
@@ -90,7 +90,7 @@ async def end(
 async def _reply_audio(state: AppState, caller: Principal, conversation: Conversation, text: str) -> dict[str, Any]:
     provider, voice_id = state.providers.tts_for(conversation.voice_id, caller.local_only)
     speech = await tts.speak_long(provider, voice_id, text)
-    return tts.render(speech, "wav", voice_id, provider.id).result()
+    return (await tts.render(speech, "wav", voice_id, provider.id)).result()
 
 
 @router.post("/{conversation_id}/messages", status_code=201, summary="Send a message")

@@ -25,6 +25,10 @@ def make_engine(url: str, pool_size: int = 20) -> AsyncEngine:
     }
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+    else:
+        # A database that stops answering must fail requests, not hang them (asyncpg waits forever by default).
+        kwargs["connect_args"] = {"timeout": 5, "command_timeout": 60}
+        kwargs["pool_timeout"] = 10
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,1 +1,1 @@
-"""Preset catalogues (avatars, personas, voices) kept as data files, loaded once."""
+"""Preset catalogues (avatars, personas) kept as data files, loaded once."""

@@ -1,4 +1,6 @@
-"""The preset catalogue: avatars, personas and voices read once from the JSON files beside this module."""
+"""The preset catalogue: avatars and personas read once from the JSON files beside this module.
+
+Voices belong to their providers (see avatarium.providers)."""
 
 from __future__ import annotations
 
@@ -56,18 +58,6 @@ class Persona:
     traits: list[str]
 
 
-@dataclass(frozen=True)
-class VoicePreset:
-    id: str
-    name: str
-    provider: str
-    engine: str
-    engine_voice: str  # the engine's own name: a Piper voice package, an eSpeak voice
-    language: str
-    gender: str
-    preview_text: str
-
-
 def _load(name: str) -> list[dict[str, Any]]:
     data: list[dict[str, Any]] = json.loads(files("avatarium.presets").joinpath(name).read_text("utf-8"))
     return data
@@ -81,7 +71,6 @@ def _snake(record: dict[str, Any]) -> dict[str, Any]:
 class Catalog:
     avatars: dict[str, Avatar]
     personas: dict[str, Persona]
-    voices: dict[str, VoicePreset]
     _models: dict[str, Model3D] = field(default_factory=dict)
 
     @classmethod
@@ -94,8 +83,7 @@ class Catalog:
             record["created_at"] = datetime.fromisoformat(record["created_at"].replace("Z", "+00:00"))
             avatars[record["id"]] = Avatar(**record)
         personas = {p["id"]: Persona(**_snake(p)) for p in _load("personas.json")}
-        voices = {v["id"]: VoicePreset(**_snake(v)) for v in _load("voices.json")}
-        return cls(avatars, personas, voices)
+        return cls(avatars, personas)
 
     def model(self, avatar: Avatar) -> Model3D:
         """The avatar's GLB, built on first use and kept."""

@@ -1,4 +1,4 @@
-"""Decoding vendors' audio into the 16-bit mono PCM every Speech carries."""
+"""Vendors' audio: decoding it into the 16-bit mono PCM every Speech carries, and WAV for uploads."""
 
 from __future__ import annotations
 
@@ -27,3 +27,14 @@ def checked_pcm(provider: str, data: bytes) -> bytes:
     if not data or len(data) % 2:
         raise ProviderError(provider, "unavailable", "the provider sent truncated audio")
     return data
+
+
+def wav_of(pcm: bytes, sample_rate: int) -> bytes:
+    """Mono 16-bit PCM in a WAV container."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()

@@ -7,21 +7,32 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from avatarium.lipsync import VisemeSpan
+
+__all__ = ["VisemeSpan"]  # re-exported: Speech carries it, so provider code imports both from here
+
 Role = Literal["system", "user", "assistant"]
-ErrorCategory = Literal["auth", "rate_limit", "timeout", "unavailable", "bad_request", "not_configured"]
+ErrorCategory = Literal["auth", "rate_limit", "timeout", "unavailable", "bad_request", "not_configured", "unknown"]
 
 
 class ProviderError(Exception):
-    """A provider failed. `message` is ours and safe to show; vendor payloads never go in it."""
+    """A provider could not serve a call; the one error type of the provider layer.
 
-    def __init__(self, provider: str, category: ErrorCategory, message: str) -> None:
+    `message` is ours and safe to show; vendor payloads never go in it. `unknown` means no
+    provider has the model or voice asked for; `field` then names the request field that asked.
+    """
+
+    def __init__(self, provider: str, category: ErrorCategory, message: str, field: str | None = None) -> None:
         super().__init__(f"{provider}: {category}: {message}")
         self.provider = provider
         self.category = category
         self.message = message
+        self.field = field
 
     @property
     def http_status(self) -> int:
+        if self.category == "unknown":
+            return 400
         if self.category == "timeout":
             return 504
         if self.category in ("unavailable", "not_configured", "rate_limit"):
@@ -55,6 +66,14 @@ class Finish:
 ChatEvent = str | Finish
 
 
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # the model's name within its provider: `gpt-4o` in `openai/gpt-4o`
+    display_name: str
+    context_window: int
+    streaming: bool = True
+
+
 class LLMProvider(ABC):
     """Streams a chat reply as text deltas, ending with one `Finish`."""
 
@@ -67,19 +86,20 @@ class LLMProvider(ABC):
     @abstractmethod
     def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]: ...
 
+    def models(self) -> list[ModelInfo] | None:
+        """Models found at run time (a self-hosted server's list); None: those of the provider's description."""
+        return None
+
+    async def discover(self) -> None:
+        """Refresh what `models()` returns, if it is stale; cheap when it is not. Never raises."""
+        return None
+
     async def warm(self) -> None:
         """Load what the first request would otherwise wait for (embedded models)."""
         return None
 
     async def close(self) -> None:
         return None
-
-
-@dataclass(frozen=True)
-class VisemeSpan:
-    viseme: str
-    start_ms: int
-    end_ms: int
 
 
 @dataclass(frozen=True)

@@ -1,63 +1,76 @@
-"""Builds the providers this server runs with, from settings: the one registry of provider classes."""
+"""Builds the providers this server runs with, from their descriptions and the settings."""
 
 from __future__ import annotations
+
+import logging
+from dataclasses import replace
 
 import httpx
 
 from avatarium.config import Settings
-from avatarium.presets.catalog import Catalog
-from avatarium.providers.anthropic.llm import AnthropicLLM
-from avatarium.providers.base import LLMProvider, TTSProvider
-from avatarium.providers.deepgram.tts import DeepgramTTS
-from avatarium.providers.elevenlabs.tts import ElevenLabsTTS
-from avatarium.providers.google.llm import GeminiLLM
-from avatarium.providers.groq.llm import GroqLLM
-from avatarium.providers.groq.tts import GroqTTS
-from avatarium.providers.local.llm import LocalLLM
-from avatarium.providers.local.tts import LocalTTS
-from avatarium.providers.local.whisper import LocalWhisperSTT
-from avatarium.providers.openai.llm import OpenAILLM
-from avatarium.providers.openai.tts import OpenAITTS
+from avatarium.providers.base import LLMProvider, STTProvider, TTSProvider
+from avatarium.providers.plugins import builtin_specs, load_specs
 from avatarium.providers.registry import Providers
 from avatarium.providers.resilience import Policy
-from avatarium.providers.vendor_tts import VendorTTS
-from avatarium.providers.xai.llm import XaiLLM
+from avatarium.providers.spec import ProviderSpec, Setup, variable
 
-CLOUD_LLMS: dict[str, type[OpenAILLM] | type[AnthropicLLM] | type[GeminiLLM]] = {
-    "openai": OpenAILLM,
-    "anthropic": AnthropicLLM,
-    "google": GeminiLLM,
-    "xai": XaiLLM,
-    "groq": GroqLLM,
-}
-CLOUD_TTS: dict[str, type[VendorTTS]] = {
-    "openai": OpenAITTS,
-    "elevenlabs": ElevenLabsTTS,
-    "groq": GroqTTS,
-    "deepgram": DeepgramTTS,
-}
+log = logging.getLogger("avatarium.providers")
 
 
-def build_providers(settings: Settings, catalog: Catalog, client: httpx.AsyncClient | None = None) -> Providers:
-    """Every provider, configured or not (the catalogue lists them all); vendors share one HTTP client."""
-    http = client or httpx.AsyncClient(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
-    policy = Policy(deadline=settings.provider_deadline_seconds, retries=settings.provider_retries)
+def policy_of(settings: Settings) -> Policy:
+    return Policy(
+        deadline=settings.provider_deadline_seconds,
+        retries=settings.provider_retries,
+        breaker_threshold=settings.provider_breaker_threshold,
+        breaker_cooldown=settings.provider_breaker_cooldown_seconds,
+    )
 
-    def key(provider: str) -> str | None:
-        secret = settings.provider_key(provider)
-        return secret.get_secret_value() if secret else None
 
-    llms: dict[str, LLMProvider] = {
-        "local": LocalLLM(
-            threads=settings.local_llm_threads,
-            context=settings.local_llm_context,
-            max_tokens=settings.local_llm_max_tokens,
-        )
+def setup_of(spec: ProviderSpec, settings: Settings, http: httpx.AsyncClient, policy: Policy) -> Setup:
+    """What the provider's classes are built with, read from the settings by the description's rule."""
+    base_url = settings.provider_variable(spec.base_url_variable()) or spec.base_url
+    options = {
+        name: settings.provider_variable(variable(spec.id, name)) or default for name, default in spec.options.items()
     }
-    for provider, llm_class in CLOUD_LLMS.items():
-        llms[provider] = llm_class(key(provider), settings.provider_base_url(provider), http, policy)
-    tts: dict[str, TTSProvider] = {"local": LocalTTS(list(catalog.voices.values()))}
-    for provider, tts_class in CLOUD_TTS.items():
-        tts[provider] = tts_class(key(provider), settings.provider_base_url(provider), http, policy)
-    stt = {"local": LocalWhisperSTT(threads=settings.local_stt_threads)}
-    return Providers(llms, tts, fallbacks=settings.fallback_models, http=http, stt=stt)
+    return Setup(
+        spec.id, settings.provider_variable(*spec.key_variables()), base_url.rstrip("/"), http, policy, options
+    )
+
+
+def build_providers(settings: Settings, client: httpx.AsyncClient | None = None) -> Providers:
+    """Every provider, configured or not (the catalogue lists them all); vendors share one HTTP client.
+
+    A built-in provider that cannot be built is a configuration error and stops start-up; a plugin
+    that cannot be built is left out and reported, like one that cannot be imported.
+    """
+    http = client or httpx.AsyncClient(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+    policy = policy_of(settings)
+    specs, plugins = load_specs()
+    llms: dict[str, LLMProvider] = {}
+    tts: dict[str, TTSProvider] = {}
+    stt: dict[str, STTProvider] = {}
+    built = []
+    for spec in specs:
+        setup = setup_of(spec, settings, http, policy)
+        try:
+            if spec.llm is not None:
+                llms[spec.id] = spec.llm(setup)
+            if spec.tts is not None:
+                tts[spec.id] = spec.tts(setup)
+            if spec.stt is not None:
+                stt[spec.id] = spec.stt(setup)
+        except Exception as exc:
+            if spec in builtin_specs():
+                raise
+            problem = _redacted(f"{type(exc).__name__}: {exc}", setup.api_key)
+            log.error("provider plugin for %r could not be built: %s", spec.id, problem)
+            plugins = [replace(p, problem="it could not be built") if p.provider == spec.id else p for p in plugins]
+            for built_so_far in (llms, tts, stt):
+                built_so_far.pop(spec.id, None)
+            continue
+        built.append(spec)
+    return Providers(llms, tts, stt, fallbacks=settings.fallback_models, http=http, specs=built, plugins=plugins)
+
+
+def _redacted(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import httpx
-
-from avatarium.providers.resilience import Policy, VendorCall
+from avatarium.providers.resilience import VendorCall
+from avatarium.providers.spec import Setup
 
 
 class Vendor:
-    """Mixed into the LLM and TTS providers of a vendor; `id` comes from the provider class."""
+    """Mixed into a vendor's LLM, TTS and STT providers; its id is the provider's it is built for."""
 
-    id: str
-
-    def __init__(
-        self, api_key: str | None, base_url: str, client: httpx.AsyncClient, policy: Policy | None = None
-    ) -> None:
-        self._key = api_key
-        self._base = base_url.rstrip("/")
-        self._call = VendorCall(self.id, client, policy)
+    def __init__(self, setup: Setup) -> None:
+        self.id = setup.provider
+        self._key = setup.api_key
+        self._base = setup.base_url
+        self._call = VendorCall(setup.provider, setup.http, setup.policy)
 
     @property
     def configured(self) -> bool:
         return bool(self._key)
+
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._key}"} if self._key else {}

@@ -8,7 +8,7 @@ from avatarium.providers.vendor import Vendor
 
 
 class VendorTTS(Vendor, TTSProvider):
-    """Subclasses set `id`, `voice_list` and implement `synthesize`."""
+    """Subclasses set `voice_list` (the one their description lists too) and implement `synthesize`."""
 
     voice_list: tuple[VoiceInfo, ...] = ()
 

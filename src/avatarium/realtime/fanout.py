@@ -16,6 +16,8 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
+from avatarium import redis_client
+
 log = logging.getLogger("avatarium.fanout")
 Event = dict[str, Any]
 
@@ -87,13 +89,19 @@ class MemoryFanout(Fanout):
 
 
 class RedisFanout(Fanout):
-    """One pub/sub connection per instance; local subscribers are served from it."""
+    """Local subscribers get an instance's own events directly; other instances get them through
+    one pub/sub connection each.
+
+    Delivering locally first keeps a socket's own turn independent of the pub/sub round trip,
+    and of the moment after a Redis outage when the subscription is not renewed yet.
+    """
+
+    RECONNECT_SECONDS = 0.5
 
     def __init__(self, url: str, limit: int = MAX_PENDING_EVENTS) -> None:
-        from redis.asyncio import Redis
-
-        self._redis = Redis.from_url(url)
+        self._redis = redis_client.connect(url)
         self._local = MemoryFanout(limit)
+        self._origin = uuid.uuid4().hex
         self._pubsub = self._redis.pubsub()
         self._reader: asyncio.Task[None] | None = None
         self._counts: dict[uuid.UUID, int] = defaultdict(int)
@@ -103,18 +111,52 @@ class RedisFanout(Fanout):
         return f"avatarium:conversation:{conversation_id}"
 
     async def publish(self, conversation_id: uuid.UUID, event: Event) -> None:
-        await self._redis.publish(self._channel(conversation_id), json.dumps(event))
+        await self._local.publish(conversation_id, event)
+        message = json.dumps({"origin": self._origin, "event": event})
+        await self._redis.publish(self._channel(conversation_id), message)
 
     async def _read(self) -> None:
-        async for message in self._pubsub.listen():
-            if message.get("type") != "message":
-                continue
-            channel = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]
+        """Deliver what Redis publishes; through an outage, keep trying (the subscription is renewed on reconnect)."""
+        while True:
             try:
-                conversation_id = uuid.UUID(channel.rsplit(":", 1)[1])
-                await self._local.publish(conversation_id, json.loads(message["data"]))
-            except (ValueError, IndexError):
-                log.warning("ignored a malformed fan-out message on %s", channel)
+                async for message in self._pubsub.listen():
+                    await self._deliver(message)
+            except redis_client.FAILURES as exc:
+                log.warning("fan-out lost Redis (%r); resubscribing once it is back", exc)
+                await self._resubscribe()
+            # `listen()` also ends at once when nothing is subscribed: never spin on it.
+            await asyncio.sleep(self.RECONNECT_SECONDS)
+
+    async def _resubscribe(self) -> None:
+        """A fresh pub/sub connection subscribed to every conversation a local socket follows.
+
+        Done here rather than left to the client library, whose own resubscription does not
+        survive an outage longer than its retries. Events published meanwhile are lost, as
+        pub/sub loses them: a socket that reconnects gets the stored conversation in `ready`.
+        """
+        while True:
+            with contextlib.suppress(*redis_client.FAILURES):
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._pubsub = self._redis.pubsub()
+            try:
+                channels = [self._channel(conversation_id) for conversation_id in self._counts]
+                if channels:
+                    await self._pubsub.subscribe(*channels)
+                return
+            except redis_client.FAILURES:
+                await asyncio.sleep(self.RECONNECT_SECONDS)
+
+    async def _deliver(self, message: dict[str, Any]) -> None:
+        if message.get("type") != "message":
+            return
+        channel = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]
+        try:
+            conversation_id = uuid.UUID(channel.rsplit(":", 1)[1])
+            data = json.loads(message["data"])
+            if data["origin"] != self._origin:  # this instance delivered its own events already
+                await self._local.publish(conversation_id, data["event"])
+        except (ValueError, IndexError, KeyError, TypeError):
+            log.warning("ignored a malformed fan-out message on %s", channel)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, conversation_id: uuid.UUID) -> AsyncIterator[Subscription]:
@@ -130,7 +172,10 @@ class RedisFanout(Fanout):
             self._counts[conversation_id] -= 1
             if self._counts[conversation_id] == 0:
                 del self._counts[conversation_id]
-                await self._pubsub.unsubscribe(self._channel(conversation_id))
+                try:
+                    await self._pubsub.unsubscribe(self._channel(conversation_id))
+                except redis_client.FAILURES:  # gone with the connection; not renewed on reconnect
+                    log.warning("could not unsubscribe from %s while Redis is unavailable", conversation_id)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
+from avatarium import strict_json
 from avatarium.envelope import WireModel
 from avatarium.errors import ApiError
 
@@ -95,9 +96,11 @@ def parse_frame(text: str) -> ClientMessage:
     if len(text) > MAX_FRAME_CHARS:
         raise ApiError(413, f"Frames are limited to {MAX_FRAME_CHARS} characters")
     try:
-        data = json.loads(text)
+        data = strict_json.loads(text)
     except json.JSONDecodeError:
         raise ApiError(400, "Frames must be JSON objects") from None
+    except strict_json.NotStrictJSON as exc:
+        raise ApiError(400, f"Frames must be JSON objects: {exc}") from None
     if not isinstance(data, dict) or "type" not in data:
         raise ApiError(400, "Frames must be JSON objects with a type")
     if data["type"] not in CLIENT_TYPES:

@@ -17,7 +17,8 @@ from avatarium.conversations import service
 from avatarium.conversations.schemas import conversation_out, message_out
 from avatarium.db.models import Conversation
 from avatarium.deps import ApiCaller, count_request
-from avatarium.errors import ApiError, validation_error
+from avatarium.errors import ApiError, outage, provider_error, validation_error
+from avatarium.providers.base import ProviderError
 from avatarium.realtime.fanout import OVERFLOW, Subscription
 from avatarium.realtime.protocol import ClientMessage, error_event, parse_frame
 from avatarium.realtime.turn import Turn, VoiceTiming
@@ -29,6 +30,7 @@ log = logging.getLogger("avatarium.realtime")
 
 CLOSE_AUTH, CLOSE_NOT_FOUND, CLOSE_ENDED, CLOSE_RATE_LIMITED = 4401, 4404, 4409, 4429
 CLOSE_TOO_SLOW = 1008  # policy violation: the client stopped reading while events piled up
+CLOSE_UNAVAILABLE = 4503  # like the other 44xx codes, the HTTP status + 4000: Redis or the database is down
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,15 @@ class Connection:
             except ValidationError as exc:
                 error = validation_error(exc.errors())
                 await self.send(error_event(error.code, error.message))
+            except ProviderError as exc:  # an unknown speech-to-text model, say
+                error = provider_error(exc)
+                await self.send(error_event(error.code, error.message))
+            except Exception as exc:
+                unavailable = outage(exc)
+                if unavailable is None:
+                    raise
+                log.warning("socket frame not handled: %s (%r)", unavailable.message, exc)
+                await self.send(error_event(unavailable.code, f"{unavailable.message}; this frame was not handled"))
 
 
 @router.get("/conversations/{conversation_id}/ws", summary="Upgrade to WebSocket (see the realtime protocol)")
@@ -226,10 +237,22 @@ async def conversation_socket_over_http(_caller: ApiCaller, conversation_id: str
 async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
     state: AppState = socket.app.state.avatarium
     await socket.accept()
-    opened = await _open(socket, state, conversation_id)
-    if opened is None:
-        return
-    connection = Connection(socket, state, opened)
+    try:
+        opened = await _open(socket, state, conversation_id)
+        if opened is None:
+            return
+        close = await _serve(socket, Connection(socket, state, opened), state, opened)
+    except Exception as exc:
+        if outage(exc) is None:
+            raise
+        log.warning("socket closed: a dependency is unavailable (%r)", exc)
+        close = (CLOSE_UNAVAILABLE, "service unavailable; reconnect shortly")
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the client may have gone already
+        await socket.close(*close)
+
+
+async def _serve(socket: WebSocket, connection: Connection, state: AppState, opened: Opened) -> tuple[int, str]:
+    """Run the connection until it ends; the close code and reason to end it with."""
     close = (1000, "")
     async with state.fanout.subscribe(opened.conversation.id) as subscription:
         # `ready` only once subscribed: a client may act on it, and must see every event that follows.
@@ -253,8 +276,7 @@ async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
             tasks[2].cancel()
             await _drain(tasks[1], subscription)
             await asyncio.gather(*tasks, return_exceptions=True)
-    with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the client may have gone already
-        await socket.close(*close)
+    return close
 
 
 async def _drain(forwarder: asyncio.Task[None], subscription: Subscription) -> None:

@@ -141,8 +141,10 @@ class Turn:
         """Synthesise each sentence as soon as it is complete, while generation goes on."""
         provider, voice_id = self.state.providers.tts_for(self.conversation.voice_id, self.caller.local_only)
         seq = 0
+        rate = tts.DEFAULT_RATE
         while (sentence := await sentences.get()) is not None:
-            speech = await tts.speak(provider, voice_id, sentence)
+            speech = await tts.speak(provider, voice_id, sentence) or tts.silence(rate)
+            rate = speech.sample_rate
             event = await asyncio.to_thread(self._audio_event, speech, sentence, seq)
             if self.progress.ttfa_ms is None:
                 self.progress.first_audio()

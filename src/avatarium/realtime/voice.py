@@ -15,11 +15,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from avatarium.errors import ApiError, provider_error
+from avatarium.errors import ApiError, outage, provider_error
 from avatarium.providers.base import ProviderError, Transcript
-from avatarium.providers.registry import DEFAULT_STT_MODEL, STTModel
+from avatarium.providers.registry import DEFAULT_STT_MODEL
 from avatarium.realtime.protocol import InputAudioIn, SessionUpdateFrame, error_event
 from avatarium.realtime.turn import VoiceTiming
+from avatarium.stt import service as stt
 from avatarium.text import has_words
 from avatarium.voice.echo import EchoGuard
 from avatarium.voice.input import InputAudio, Utterance, VoiceEvent, VoiceInput
@@ -67,17 +68,19 @@ class Listening:
 
     async def update(self, frame: SessionUpdateFrame) -> None:
         """Apply a `session.update`: all of it, or nothing when any part is refused."""
-        providers = self.connection.state.providers
-        provider, model = providers.stt_for(
-            frame.stt_model or self._model_id, self.connection.caller.local_only, "sttModel"
-        )
         language = frame.language if "language" in frame.model_fields_set else self._language
-        _check_language(model, language)
-        if self._transcriber is None or (model.id, language) != (self._model_id, self._language):
+        chosen = stt.choose(
+            self.connection.state.providers,
+            frame.stt_model or self._model_id,
+            language,
+            self.connection.caller.local_only,
+            "sttModel",
+        )
+        if self._transcriber is None or (chosen.entry.id, language) != (self._model_id, self._language):
             if self._transcriber is not None:
                 await self._transcriber.close()
-            self._transcriber = Transcriber(provider, model.info.name, language)
-            self._model_id, self._language = model.id, language
+            self._transcriber = Transcriber(chosen.provider, chosen.name, language)
+            self._model_id, self._language = chosen.entry.id, language
         if "input_audio" in frame.model_fields_set:
             self._replace_input(frame.input_audio)
         await self.connection.send({"type": "session.updated", "session": self.describe()})
@@ -190,14 +193,20 @@ class Listening:
         if has_words(text):
             # The user is already speaking again: store what they said, and answer once they finish.
             reply = not (self._barge_in and self._input is not None and self._input.speaking)
-            await self.connection.message(text, True, voice=VoiceTiming(heard.stt_ms, ended), reply=reply)
+            await self._say(text, VoiceTiming(heard.stt_ms, ended), reply)
+
+    async def _say(self, text: str, timing: VoiceTiming, reply: bool) -> None:
+        """Store and answer the utterance as a typed message would be (outside the socket's reading loop)."""
+        try:
+            await self.connection.message(text, True, voice=timing, reply=reply)
+        except Exception as exc:
+            unavailable = outage(exc)
+            if unavailable is None:  # a revoked credential: the client was told, the watcher closes the socket
+                log.warning("spoken message not stored: %r", exc)
+                return
+            await self.connection.send(error_event(unavailable.code, f"{unavailable.message}; nothing was stored"))
 
     async def _hear(self, utterance: Utterance) -> Heard:
         if not utterance.speech or self._transcriber is None:  # the detector heard nobody: nothing to transcribe
-            return Heard(Transcript("", self._language or "", utterance.duration_ms), 0)
+            return Heard(Transcript("", self._language or "und", utterance.duration_ms), 0)
         return await self._transcriber.transcribe(utterance)
-
-
-def _check_language(model: STTModel, language: str | None) -> None:
-    if language is not None and language not in model.info.languages:
-        raise ApiError(400, f"language '{language}' is not one {model.id} knows; use an ISO 639-1 code such as 'en'")

@@ -1,1 +1,1 @@
-"""Speech-to-text over HTTP: POST /v1/stt."""
+"""Speech-to-text over HTTP: GET /v1/stt/models and POST /v1/stt."""

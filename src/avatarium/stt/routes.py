@@ -1,21 +1,22 @@
-"""POST /v1/stt: a recording in, its transcript with word timings out (contract section 9)."""
+"""Speech-to-text over HTTP (contract section 9): the models, and a recording in, its transcript out."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
-from avatarium.deps import ApiCaller, StateDep
+from avatarium.deps import ApiCaller, StateDep, public_caller
 from avatarium.errors import bad_request
 from avatarium.middleware import BodyRule
+from avatarium.providers.registry import DEFAULT_STT_MODEL
 from avatarium.responses import ok
 from avatarium.stt import decode, service
 from avatarium.stt.schemas import transcript_out
 
-router = APIRouter(tags=["stt"])
+router = APIRouter(prefix="/stt", tags=["stt"])
 
 # Multipart framing around a file of the largest size is allowed for; the file itself is checked exactly.
 BODY_RULE = BodyRule(
@@ -36,7 +37,7 @@ _OPENAPI = {
                     "required": ["file"],
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
-                        "model": {"type": "string", "example": "local/whisper-base"},
+                        "model": {"type": "string", "example": DEFAULT_STT_MODEL},
                         "language": {"type": "string", "example": "en"},
                     },
                 }
@@ -63,7 +64,18 @@ async def _upload(request: Request) -> tuple[bytes, str, str | None, str | None]
     return await upload.read(decode.MAX_UPLOAD_BYTES + 1), container, model, language
 
 
-@router.post("/stt", summary="Transcribe a recording", openapi_extra=_OPENAPI)
+@router.get("/models", summary="List speech-to-text models", dependencies=[Depends(public_caller)])
+async def list_models(request: Request, state: StateDep) -> JSONResponse:
+    return ok(
+        request,
+        [
+            {"id": m.id, "provider": m.provider, "name": m.name, "languages": m.languages, "available": m.available}
+            for m in state.providers.stt_models()
+        ],
+    )
+
+
+@router.post("", summary="Transcribe a recording", openapi_extra=_OPENAPI)
 async def transcribe(
     request: Request,
     state: StateDep,
@@ -79,6 +91,6 @@ async def transcribe(
         data = await request.body()
     if not data:
         raise bad_request("The request has no audio", "file", "required")
-    chosen = service.resolve(state.providers, model, language, caller.local_only)
-    transcript = await service.transcribe_upload(state.providers, chosen, data, container, language)
-    return ok(request, transcript_out(transcript, chosen.id))
+    chosen = service.choose(state.providers, model, language, caller.local_only)
+    transcript = await service.transcribe_upload(chosen, data, container, language)
+    return ok(request, transcript_out(transcript, chosen.entry.id))

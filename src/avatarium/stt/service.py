@@ -3,36 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from avatarium.errors import bad_request
-from avatarium.providers.base import Transcript
-from avatarium.providers.registry import DEFAULT_STT_MODEL, Providers, STTModel
+from avatarium.providers.base import STTProvider, Transcript
+from avatarium.providers.registry import DEFAULT_STT_MODEL, Providers, STTModelEntry
 from avatarium.stt import decode as decoding
 from avatarium.voice.pcm import MODEL_RATE
 
 
-def resolve(providers: Providers, model_id: str | None, language: str | None, local_only: bool) -> STTModel:
-    """The model that will transcribe (test keys get the embedded one); 400 for an unknown model or language."""
-    _, model = providers.stt_for(model_id or DEFAULT_STT_MODEL, local_only)
-    if language is not None and language not in model.info.languages:
+@dataclass(frozen=True)
+class Chosen:
+    """The model that will transcribe: its provider, its name there, and its catalogue entry."""
+
+    provider: STTProvider
+    name: str
+    entry: STTModelEntry
+
+
+def choose(
+    providers: Providers, model_id: str | None, language: str | None, local_only: bool, field: str = "model"
+) -> Chosen:
+    """Test keys get the embedded model; 400 for an unknown model, or a language the model does not know."""
+    provider, name = providers.stt_for(model_id or DEFAULT_STT_MODEL, local_only, field)
+    entry = next(m for m in providers.stt_models() if m.id == f"{provider.id}/{name}")
+    if language is not None and language not in entry.languages:
         raise bad_request(
-            f"language '{language}' is not one {model.id} knows; use an ISO 639-1 code such as 'en'",
+            f"language '{language}' is not one {entry.id} knows; use an ISO 639-1 code such as 'en'",
             "language",
             "invalid_value",
         )
-    return model
+    return Chosen(provider, name, entry)
 
 
-async def transcribe(providers: Providers, model: STTModel, pcm: bytes, language: str | None) -> Transcript:
-    """`pcm`: 16 kHz mono. Provider failures propagate as ProviderError (mapped to 502/503/504 once)."""
-    provider = providers.stt[model.provider]
-    return await provider.transcribe(pcm, MODEL_RATE, model.info.name, language)
-
-
-async def transcribe_upload(
-    providers: Providers, model: STTModel, data: bytes, container: str, language: str | None
-) -> Transcript:
+async def transcribe_upload(chosen: Chosen, data: bytes, container: str, language: str | None) -> Transcript:
+    """A recording as uploaded. Provider failures propagate as ProviderError (mapped to 502/503/504 once)."""
     if len(data) > decoding.MAX_UPLOAD_BYTES:
         raise decoding.too_large()
     pcm = await asyncio.to_thread(decoding.decode, data, container)
-    return await transcribe(providers, model, pcm, language)
+    return await chosen.provider.transcribe(pcm, MODEL_RATE, chosen.name, language)

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import wave
+from avatarium.providers.audio import wav_of
 
 MEDIA_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "pcm_s16le": "audio/L16"}
 
 
 def wav(pcm: bytes, sample_rate: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm)
-    return buffer.getvalue()
+    return wav_of(pcm, sample_rate)
 
 
 def mp3(pcm: bytes, sample_rate: int) -> bytes:

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from avatarium.deps import ApiCaller, StateDep, public_caller
 from avatarium.errors import bad_request
-from avatarium.providers.registry import DEFAULT_VOICE
+from avatarium.providers.registry import DEFAULT_VOICE, Providers
 from avatarium.responses import ok
 from avatarium.state import AppState
 from avatarium.tts import audio, service
 from avatarium.tts.schemas import PreviewIn, SynthesizeIn, VendorSynthesizeIn
 
 router = APIRouter(prefix="/tts", tags=["tts"])
-VENDORS = ("elevenlabs", "groq", "deepgram")
 
 
 def _negotiated(request: Request, fmt: str) -> tuple[str, bool]:
@@ -40,7 +41,7 @@ async def _render(
 ) -> service.Rendered:
     provider, resolved = state.providers.tts_for(voice_id, local_only)
     speech = await service.speak_long(provider, resolved, text, speed)
-    return service.render(speech, fmt, resolved, provider.id)
+    return await service.render(speech, fmt, resolved, provider.id)
 
 
 @router.get("/voices", summary="List available voices", dependencies=[Depends(public_caller)])
@@ -85,7 +86,7 @@ async def preview(request: Request, state: StateDep, caller: ApiCaller, body: Pr
     return _respond(request, rendered, raw, cache="MISS")
 
 
-def _vendor_route(vendor: str) -> None:
+def _vendor_endpoint(vendor: str) -> Callable[..., Awaitable[Response]]:
     async def synthesize_with(
         request: Request, state: StateDep, caller: ApiCaller, body: VendorSynthesizeIn
     ) -> Response:
@@ -96,10 +97,18 @@ def _vendor_route(vendor: str) -> None:
         rendered = await _render(state, voice_id, body.text, fmt, 1.0, caller.local_only)
         return _respond(request, rendered, raw)
 
-    router.add_api_route(
-        f"/{vendor}", synthesize_with, methods=["POST"], summary=f"Synthesize via {vendor}", name=f"tts_{vendor}"
-    )
+    return synthesize_with
 
 
-for _vendor in VENDORS:
-    _vendor_route(_vendor)
+def vendor_routes(providers: Providers) -> APIRouter:
+    """`POST /tts/<provider>` for each provider that declares such a route: one handler, each its own path."""
+    vendors = APIRouter(prefix="/tts", tags=["tts"])
+    for spec in providers.speech_routes():
+        vendors.add_api_route(
+            f"/{spec.id}",
+            _vendor_endpoint(spec.id),
+            methods=["POST"],
+            summary=f"Synthesize via {spec.name}",
+            name=f"tts_{spec.id}",
+        )
+    return vendors

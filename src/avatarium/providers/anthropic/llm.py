@@ -14,8 +14,6 @@ _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
 
 
 class AnthropicLLM(Vendor, LLMProvider):
-    id = "anthropic"
-
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         body: dict[str, object] = {

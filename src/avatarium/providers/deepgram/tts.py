@@ -15,18 +15,21 @@ def _voice(model: str, name: str, gender: str) -> VoiceInfo:
     return VoiceInfo(f"deepgram-{model}", f"{name} (Deepgram Aura)", "en-US", gender, f"Hello, I'm {name}.")
 
 
+VOICES = (
+    _voice("aura-2-thalia-en", "Thalia", "female"),
+    _voice("aura-2-apollo-en", "Apollo", "male"),
+    _voice("aura-2-andromeda-en", "Andromeda", "female"),
+)
+
+
 class DeepgramTTS(VendorTTS):
-    id = "deepgram"
-    voice_list = (
-        _voice("aura-2-thalia-en", "Thalia", "female"),
-        _voice("aura-2-apollo-en", "Apollo", "male"),
-        _voice("aura-2-andromeda-en", "Andromeda", "female"),
-    )
+    voice_list = VOICES
 
     async def synthesize(self, text: str, voice_id: str, speed: float = 1.0) -> Speech:
-        model = voice_id.removeprefix("deepgram-")
+        model = voice_id.removeprefix(f"{self.id}-")
         params = {"model": model, "encoding": "linear16", "sample_rate": RATE, "container": "none"}
         headers = {"Authorization": f"Token {self._key}"}
         url = f"{self._base}/v1/speak"
-        response = await self._call.request("POST", url, params=params, json={"text": text}, headers=headers)
-        return self._estimated(checked_pcm(self.id, response.content), RATE, text)
+        async with self._call.stream("POST", url, params=params, json={"text": text}, headers=headers) as response:
+            pcm = checked_pcm(self.id, await response.aread())
+        return self._estimated(pcm, RATE, text)

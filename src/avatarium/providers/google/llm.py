@@ -12,8 +12,6 @@ _FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter"}
 
 
 class GeminiLLM(Vendor, LLMProvider):
-    id = "google"
-
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         body: dict[str, object] = {

@@ -1,8 +1,7 @@
-"""Groq (https://console.groq.com/docs/api-reference): the OpenAI protocol under /openai/v1 of its origin."""
+"""Groq chat (https://console.groq.com/docs/api-reference): Chat Completions under /openai/v1 of its origin."""
 
-from avatarium.providers.openai.llm import OpenAILLM
+from avatarium.providers.protocols.chat_completions import ChatCompletionsLLM
 
 
-class GroqLLM(OpenAILLM):
-    id = "groq"
+class GroqLLM(ChatCompletionsLLM):
     path = "/openai/v1/chat/completions"

@@ -61,7 +61,7 @@ class LocalWhisperSTT(STTProvider):
         self._load_lock = threading.Lock()
 
     def models(self) -> list[STTModelInfo]:
-        return [STTModelInfo(MODEL_NAME, "Whisper base (embedded, offline)", list(languages()))]
+        return [STTModelInfo(MODEL_NAME, "Whisper base", list(languages()))]
 
     def _load(self) -> Any:
         with self._load_lock:
@@ -87,13 +87,13 @@ class LocalWhisperSTT(STTProvider):
 
     async def transcribe(self, pcm: bytes, sample_rate: int, model: str, language: str | None = None) -> Transcript:
         if model != MODEL_NAME:
-            raise ProviderError(self.id, "bad_request", f"unknown local speech-to-text model {model}")
+            raise ProviderError(self.id, "unknown", f"Unknown speech-to-text model 'local/{model}'", "model")
         if language is not None and language not in languages():
-            raise ProviderError(self.id, "bad_request", f"Whisper does not know the language '{language}'")
+            raise ProviderError(self.id, "unknown", f"Whisper base does not know the language '{language}'", "language")
         audio = to_float(resample(pcm, sample_rate) if sample_rate != MODEL_RATE else pcm)
         started = await asyncio.to_thread(self._start, audio, language)
-        if started is None:  # nothing but silence or noise: no words, and no language to speak of
-            return Transcript("", language or "", duration_ms(pcm, sample_rate))
+        if started is None:  # nothing but silence or noise: no words, and no language to tell ("und")
+            return Transcript("", language or "und", duration_ms(pcm, sample_rate))
         segments, detected = started
         texts: list[str] = []
         words: list[WordTiming] = []

@@ -1,7 +1,7 @@
 """messages.source: how the user said it ("text" or "voice")
 
 Revision ID: 0004_message_source
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_message_source"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,7 @@
-"""OpenAI Chat Completions, streaming (https://platform.openai.com/docs/api-reference/chat/create).
+"""The Chat Completions protocol, streaming (https://platform.openai.com/docs/api-reference/chat-streaming).
 
-xAI and Groq speak the same protocol and subclass this with their own base URL.
+OpenAI defined it; xAI, Groq and self-hosted servers (Ollama, vLLM, llama.cpp) speak it at their own
+base URLs, so their providers subclass this one.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from avatarium.providers.vendor import Vendor
 _FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter"}
 
 
-class OpenAILLM(Vendor, LLMProvider):
-    id = "openai"
-    path = "/chat/completions"  # relative to the SDK-style base URL, which ends in /v1 for OpenAI
+class ChatCompletionsLLM(Vendor, LLMProvider):
+    path = "/chat/completions"  # relative to the SDK-style base URL
+    max_tokens_field = "max_completion_tokens"  # self-hosted servers know only the older `max_tokens`
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         body: dict[str, object] = {
@@ -28,10 +29,9 @@ class OpenAILLM(Vendor, LLMProvider):
         if request.temperature is not None:
             body["temperature"] = request.temperature
         if request.max_tokens is not None:
-            body["max_completion_tokens"] = request.max_tokens
-        headers = {"Authorization": f"Bearer {self._key}"}
+            body[self.max_tokens_field] = request.max_tokens
         reason, usage = "stop", {"prompt_tokens": 0, "completion_tokens": 0}
-        async with self._call.stream("POST", self._base + self.path, json=body, headers=headers) as response:
+        async with self._call.stream("POST", self._base + self.path, json=body, headers=self.bearer()) as response:
             async for _name, data in sse.events(response):
                 if data == "[DONE]":
                     break
