@@ -82,6 +82,7 @@ async def test_a_question_spoken_in_real_time_is_heard_stored_and_answered(rt: C
             "bargeIn": True,
         }
         assert session["sttModel"] == "local/whisper-base"
+        assert session["language"] == "en"  # the conversation's voice speaks American English
         await stream(ws, silence(500) + await spoken(QUESTION) + silence(1000))
         events = await until(ws, "reply.done", timeout=60)
         events += await until(ws, "state")
@@ -144,7 +145,7 @@ async def test_manual_turns_end_on_commit_and_silence_starts_no_turn(rt: Client)
 
     assert [e["type"] for e in answered][:2] == ["transcript.done", "state"]  # no VAD events in manual mode
     assert heard(answered[0]["text"], QUESTION)
-    assert empty == [{"type": "transcript.done", "text": "", "language": "und", "durationMs": 1500}]
+    assert empty == [{"type": "transcript.done", "text": "", "language": "en", "durationMs": 1500}]
     assert [e["type"] for e in after] == ["pong"]  # nothing heard, no turn
     stored = (await rt.http.get(f"/v1/conversations/{conversation['id']}", headers=rt.headers)).json()["data"]
     assert [m["role"] for m in stored["messages"]] == ["assistant", "user", "assistant"]
