@@ -51,13 +51,17 @@ async def test_avatar_model_is_a_valid_glb_with_viseme_targets(client: httpx.Asy
     path.write_bytes(download.content)
     gltf = pygltflib.GLTF2().load_binary(str(path))
     head = next(m for m in gltf.meshes if m.extras.get("targetNames"))
-    assert head.extras["targetNames"] == list(VISEMES)
+    assert head.extras["targetNames"][:15] == list(VISEMES)
     primitive = head.primitives[0]
-    assert len(primitive.targets) == 15
+    assert len(primitive.targets) == len(head.extras["targetNames"])
     blob = gltf.binary_blob()
     for accessor in gltf.accessors:
+        if accessor.bufferView is None:  # morph targets are sparse: only moved vertices are stored
+            continue
         view = gltf.bufferViews[accessor.bufferView]
-        width = {"SCALAR": 2, "VEC3": 12}[accessor.type]
+        width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}[accessor.type] * {5123: 2, 5125: 4, 5126: 4}[
+            accessor.componentType
+        ]
         assert view.byteOffset + view.byteLength <= len(blob)
         assert accessor.count * width == view.byteLength
     vertex_count = gltf.accessors[primitive.attributes.POSITION].count
@@ -80,7 +84,7 @@ async def test_model_download_supports_etag(client: httpx.AsyncClient) -> None:
 async def test_thumbnail_is_served(client: httpx.AsyncClient) -> None:
     avatar = (await client.get("/v1/avatars/pip")).json()["data"]
     response = await client.get(avatar["thumbnailUrl"])
-    assert response.status_code == 200 and response.text.startswith("<svg")
+    assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
 
 
 async def test_personas_by_vertical_and_id(client: httpx.AsyncClient) -> None:

@@ -45,7 +45,7 @@ async def test_create_starts_with_the_persona_greeting(client: httpx.AsyncClient
     assert data["metadata"] == {"userRef": "u-1", "n": 3}
     assert data["messageCount"] == 1
     assert data["messages"][0]["role"] == "assistant"
-    assert data["messages"][0]["content"].startswith("Hi, I'm Maya")
+    assert data["messages"][0]["content"].startswith("Hi, I'm Ava")  # the math tutor, on Ava, speaks as Ava
     assert data["wsUrl"] == f"ws://testserver/v1/conversations/{data['id']}/ws"
     assert data["clientToken"]
 
@@ -169,7 +169,7 @@ async def test_reply_with_audio(client: httpx.AsyncClient, account: Account) -> 
         headers=account.key_headers,
     )
     audio = response.json()["data"]["reply"]["audio"]
-    assert audio["format"] == "wav" and audio["voiceId"] == "piper-en-us-joe" and audio["provider"] == "local"
+    assert audio["format"] == "wav" and audio["voiceId"] == conversation["voiceId"] and audio["provider"] == "local"
     assert audio["durationMs"] > 1000
     assert audio["visemes"][0]["startMs"] == 0 and audio["visemes"][-1]["endMs"] == audio["durationMs"]
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from avatarium import lipsync
 from avatarium.providers.base import Speech, TTSProvider, VoiceInfo
+from avatarium.providers.local.voices import VOICES
 
 RATE = 16000
 
@@ -15,7 +16,8 @@ class InstantTTS(TTSProvider):
     id: str = "local"
 
     def voices(self) -> list[VoiceInfo]:
-        return [VoiceInfo("piper-en-us-joe", "Instant", "en-US", "neutral", "Preview.")]
+        # Every embedded voice, so that each preset avatar's default voice is known.
+        return [voice.info for voice in VOICES]
 
     async def synthesize(self, text: str, voice_id: str, speed: float = 1.0) -> Speech:
         duration_ms = max(100, len(text) * 60)

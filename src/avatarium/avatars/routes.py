@@ -6,13 +6,12 @@ from functools import lru_cache
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from avatarium.avatars import thumbnail
 from avatarium.avatars.schemas import AvatarModelOut, AvatarOut
 from avatarium.deps import StateDep, public_caller, state_of
 from avatarium.envelope import public_base
 from avatarium.errors import not_found
 from avatarium.http_cache import etag_matches
-from avatarium.presets.catalog import Avatar, Catalog
+from avatarium.presets.catalog import Avatar, Catalog, Model3D
 from avatarium.responses import ok, ok_serialized
 from avatarium.routing import lean_get, parameters
 from avatarium.state import AppState
@@ -37,7 +36,7 @@ def _base(request: Request, state: AppState) -> str:
 def avatar_out(avatar: Avatar, base: str) -> dict[str, object]:
     return AvatarOut(
         **avatar.__dict__,
-        thumbnail_url=f"{base}/{avatar.id}/thumbnail.svg",
+        thumbnail_url=f"{base}/{avatar.id}/thumbnail.png",
         model_url=f"{base}/{avatar.id}/model.glb",
     ).wire()
 
@@ -93,14 +92,16 @@ async def get_avatar_model(request: Request, state: StateDep, avatar_id: str) ->
 # Asset downloads are static and cacheable, like files on a CDN: they are not rate limited.
 @assets.get("/avatars/{avatar_id}/model.glb", summary="Download the avatar's glTF binary", response_class=Response)
 async def download_model(request: Request, state: StateDep, avatar_id: str) -> Response:
-    model = state.catalog.model(_avatar(state, avatar_id))
-    headers = {"ETag": model.etag, "Cache-Control": _ASSET_CACHE}
-    if etag_matches(request.headers.get("if-none-match"), model.etag):
+    return _file(request, state.catalog.model(_avatar(state, avatar_id)), "model/gltf-binary")
+
+
+@assets.get("/avatars/{avatar_id}/thumbnail.png", summary="Download the avatar's thumbnail", response_class=Response)
+async def download_thumbnail(request: Request, state: StateDep, avatar_id: str) -> Response:
+    return _file(request, state.catalog.thumbnail(_avatar(state, avatar_id)), "image/png")
+
+
+def _file(request: Request, asset: Model3D, media_type: str) -> Response:
+    headers = {"ETag": asset.etag, "Cache-Control": _ASSET_CACHE}
+    if etag_matches(request.headers.get("if-none-match"), asset.etag):
         return Response(status_code=304, headers=headers)
-    return Response(model.data, media_type="model/gltf-binary", headers=headers)
-
-
-@assets.get("/avatars/{avatar_id}/thumbnail.svg", summary="Download the avatar's thumbnail", response_class=Response)
-async def download_thumbnail(state: StateDep, avatar_id: str) -> Response:
-    svg = thumbnail.render(_avatar(state, avatar_id))
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": _ASSET_CACHE})
+    return Response(asset.data, media_type=media_type, headers=headers)

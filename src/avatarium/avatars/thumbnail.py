@@ -1,27 +1,31 @@
-"""A small SVG portrait of an avatar in its own colours, served as its thumbnail."""
+"""A PNG portrait of any avatar model: its head and shoulders, framed from the model's own bounds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
-from avatarium.presets.catalog import Avatar
+from avatarium.avatars import render
+
+SIZE = 256
+_FOV = 30.0
+_PORTRAIT = 0.32  # of a standing figure's height: head and shoulders
 
 
-def _hex(rgb: Sequence[float]) -> str:
-    return "#" + "".join(f"{max(0, min(255, round(c * 255))):02x}" for c in rgb)
+def camera(scene: list[render.Surface]) -> render.Camera:
+    """Looks at the top of the model from the front (+Z), close enough to fill the frame."""
+    points = np.concatenate([s.positions for s in scene])
+    low, high = points.min(axis=0), points.max(axis=0)
+    height = float(high[1] - low[1])
+    # A figure is framed by its top third (whatever its unit: metres, centimetres); in metres, at
+    # least 40 cm of it, a bust's head and shoulders; a small model whole.
+    view = min(height, max(height * _PORTRAIT, 0.4))
+    center_y = float(high[1]) - view / 2 + view * 0.02
+    distance = view / (2 * np.tan(np.radians(_FOV) / 2))
+    center = ((low[0] + high[0]) / 2, center_y, (low[2] + high[2]) / 2)
+    eye = (float(center[0]), center_y + view * 0.05, float(high[2]) + distance)
+    return render.Camera(eye, (float(center[0]), center_y, float(center[2])), _FOV)
 
 
-def render(avatar: Avatar) -> str:
-    skin, hair = _hex(avatar.skin_tone), _hex(avatar.hair_color)
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256">'
-        f"<title>{avatar.name}</title>"
-        '<rect width="256" height="256" rx="32" fill="#eef1f6"/>'
-        f'<ellipse cx="128" cy="242" rx="84" ry="56" fill="{hair}" opacity="0.35"/>'
-        f'<ellipse cx="128" cy="120" rx="66" ry="80" fill="{skin}"/>'
-        f'<path d="M62 112 Q64 36 128 36 Q192 36 194 112 Q170 70 128 68 Q86 70 62 112Z" fill="{hair}"/>'
-        '<ellipse cx="104" cy="122" rx="8" ry="9" fill="#1b1b22"/>'
-        '<ellipse cx="152" cy="122" rx="8" ry="9" fill="#1b1b22"/>'
-        '<path d="M104 166 Q128 184 152 166" stroke="#8a3b3b" stroke-width="6" fill="none" stroke-linecap="round"/>'
-        "</svg>"
-    )
+def png(glb: bytes) -> bytes:
+    scene = render.surfaces(glb)
+    return render.png(render.render(scene, camera(scene), SIZE))

@@ -1,6 +1,5 @@
-"""The preset catalogue: avatars and personas read once from the JSON files beside this module.
-
-Voices belong to their providers (see avatarium.providers)."""
+"""The preset catalogue: avatars and personas read once from the JSON files beside this module, with each
+avatar's model and thumbnail (built by `assets/build.py`). Voices belong to their providers (avatarium.providers)."""
 
 from __future__ import annotations
 
@@ -12,13 +11,13 @@ from functools import cache, cached_property
 from importlib.resources import files
 from typing import Any
 
-from avatarium.avatars.glb import build_glb
-
 VERTICALS = ("education", "support", "sales", "healthcare", "entertainment")
 
 
 @dataclass(frozen=True)
 class Model3D:
+    """A file served as is (a model or a thumbnail), with its digest for ETags."""
+
     data: bytes
 
     @cached_property
@@ -40,8 +39,6 @@ class Avatar:
     tags: list[str]
     default_voice_id: str
     default_persona_id: str
-    skin_tone: list[float]
-    hair_color: list[float]
     created_at: datetime
 
 
@@ -71,7 +68,8 @@ def _snake(record: dict[str, Any]) -> dict[str, Any]:
 class Catalog:
     avatars: dict[str, Avatar]
     personas: dict[str, Persona]
-    _models: dict[str, Model3D] = field(default_factory=dict)
+    models: dict[str, Model3D] = field(default_factory=dict)
+    thumbnails: dict[str, Model3D] = field(default_factory=dict)
 
     @classmethod
     @cache
@@ -83,13 +81,16 @@ class Catalog:
             record["created_at"] = datetime.fromisoformat(record["created_at"].replace("Z", "+00:00"))
             avatars[record["id"]] = Avatar(**record)
         personas = {p["id"]: Persona(**_snake(p)) for p in _load("personas.json")}
-        return cls(avatars, personas)
+        folder = files("avatarium.presets")
+        models = {a: Model3D(folder.joinpath("models", f"{a}.glb").read_bytes()) for a in avatars}
+        thumbnails = {a: Model3D(folder.joinpath("thumbnails", f"{a}.png").read_bytes()) for a in avatars}
+        return cls(avatars, personas, models, thumbnails)
 
     def model(self, avatar: Avatar) -> Model3D:
-        """The avatar's GLB, built on first use and kept."""
-        if avatar.id not in self._models:
-            self._models[avatar.id] = Model3D(build_glb(avatar.name, avatar.skin_tone, avatar.hair_color))
-        return self._models[avatar.id]
+        return self.models[avatar.id]
+
+    def thumbnail(self, avatar: Avatar) -> Model3D:
+        return self.thumbnails[avatar.id]
 
     def verticals(self) -> list[str]:
         known = {p.vertical for p in self.personas.values()}
