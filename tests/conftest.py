@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh database and app per test, a scripted LLM, the real Piper voice."""
+"""Shared fixtures: a fresh database and app per test, a scripted LLM, the real Piper voice and Whisper model."""
 
 from __future__ import annotations
 
@@ -17,15 +17,17 @@ from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
 from avatarium.providers.base import LLMProvider
 from avatarium.providers.local.tts import LocalTTS
+from avatarium.providers.local.whisper import LocalWhisperSTT
 from avatarium.providers.registry import Providers
 from tests.fakes.llm import ScriptedLLM
 from tests.support import postgres
 
 _LOCAL_TTS = LocalTTS()  # loading a voice takes a second: share it
+LOCAL_STT = LocalWhisperSTT()  # loaded on first use (a few seconds), then shared
 
 
 def make_providers(llm: LLMProvider | None = None) -> Providers:
-    return Providers({"local": llm or ScriptedLLM()}, {"local": _LOCAL_TTS})
+    return Providers({"local": llm or ScriptedLLM()}, {"local": _LOCAL_TTS}, stt={"local": LOCAL_STT})
 
 
 @pytest.fixture(params=["sqlite"])

@@ -47,3 +47,27 @@ def test_speakable_drops_symbols_keeps_words() -> None:
     assert speakable("Great job 🎉! 👍") == "Great job !"
     assert not has_words(speakable("😀 ... !!!"))
     assert has_words(speakable("42"))
+
+
+def test_the_first_piece_of_a_reply_ends_at_a_clause_break_once_it_has_a_few_words() -> None:
+    chunker = SentenceChunker(first_clause_words=4)
+    assert chunker.feed("Sure, the capital of France") == []  # "Sure," is too short to be said alone
+    assert chunker.feed(" is Paris,") == []  # a break is one only once white space follows: "1,000"
+    assert chunker.feed(" a city") == ["Sure, the capital of France is Paris,"]
+    assert chunker.feed(" of lights; it is lovely, and") == []  # later pieces are whole sentences
+    assert chunker.feed(" old. Yes") == ["a city of lights; it is lovely, and old."]
+    assert chunker.flush() == "Yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("Yes. Paris is the capital, of course.", ["Yes.", "Paris is the capital, of course."]),
+        ("It costs 1,000 dollars in total, roughly.", ["It costs 1,000 dollars in total,", "roughly."]),
+        ("One two three four — five six.", ["One two three four —", "five six."]),
+        ("Well, well, well.", ["Well, well, well."]),
+    ],
+)
+def test_only_the_first_piece_is_a_clause(text: str, pieces: list[str]) -> None:
+    chunker = SentenceChunker(first_clause_words=4)
+    assert [*chunker.feed(text), chunker.flush()] == pieces

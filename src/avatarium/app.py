@@ -36,6 +36,7 @@ from avatarium.realtime.routes import router as realtime_router
 from avatarium.routing import index_routes, parse_json_strictly
 from avatarium.state import AppState
 from avatarium.storage.factory import make_storage
+from avatarium.stt.routes import BODY_RULE as STT_BODY_RULE
 from avatarium.stt.routes import router as stt_router
 from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
@@ -45,7 +46,10 @@ from avatarium.web import routes as web
 log = logging.getLogger("avatarium")
 
 # Routes whose bodies are not JSON of at most 1 MiB (uploads, audio) declare what they take here.
-BODY_RULES: tuple[BodyRule, ...] = (BodyRule("POST", "/v1/avatars", MAX_MODEL_BYTES, ("multipart/form-data",)),)
+BODY_RULES: tuple[BodyRule, ...] = (
+    BodyRule("POST", "/v1/avatars", MAX_MODEL_BYTES, ("multipart/form-data",)),
+    STT_BODY_RULE,
+)
 
 
 def build_state(settings: Settings, providers: Providers | None = None) -> AppState:

@@ -16,6 +16,20 @@ TTFT = Histogram(
     "avatarium_turn_time_to_first_token_seconds", "Realtime turn: time to first LLM token", registry=REGISTRY
 )
 TTFA = Histogram("avatarium_turn_time_to_first_audio_seconds", "Realtime turn: time to first audio", registry=REGISTRY)
+# Voice turns. Buckets from 50 ms to 10 s: spoken latencies live between a few hundred ms and a few seconds.
+_VOICE_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+STT_SECONDS = Histogram(
+    "avatarium_stt_seconds",
+    "Speech-to-text: time to transcribe one utterance",
+    buckets=_VOICE_BUCKETS,
+    registry=REGISTRY,
+)
+SPEECH_END_TO_FIRST_AUDIO = Histogram(
+    "avatarium_turn_speech_end_to_first_audio_seconds",
+    "Voice turn: from the end of the user's speech (speech.stopped or commit) to the reply's first audio",
+    buckets=_VOICE_BUCKETS,
+    registry=REGISTRY,
+)
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

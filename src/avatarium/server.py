@@ -30,6 +30,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     """The app, with logging set up; each worker process calls this once."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per vendor call is ours, with its latency
+    logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # three lines per transcription otherwise
     return create_app(settings or Settings())
 
 

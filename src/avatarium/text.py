@@ -51,6 +51,9 @@ _TERMINATORS = ".!?…"
 _CLOSERS = "\"')]}»”’"
 _SOFT_BREAKS = re.compile(r"[,;:—–-]\s")
 MAX_SENTENCE_CHARS = 220
+# The first piece of a spoken reply may end at a clause break once it has this many words: its audio
+# starts sooner, and it lasts long enough (about a second) for the rest of the sentence to follow.
+FIRST_CLAUSE_WORDS = 4
 
 
 def _speakable_char(char: str) -> str:
@@ -91,11 +94,17 @@ def _ends_sentence(buffer: str, index: int) -> bool:
 
 
 class SentenceChunker:
-    """Cuts a stream of text deltas into sentences as soon as each one is complete."""
+    """Cuts a stream of text deltas into sentences as soon as each one is complete.
 
-    def __init__(self, max_chars: int = MAX_SENTENCE_CHARS) -> None:
+    With `first_clause_words`, the first piece ends at the first clause break (comma,
+    semicolon, colon, dash) that has at least that many words before it, if one comes
+    before the end of the first sentence.
+    """
+
+    def __init__(self, max_chars: int = MAX_SENTENCE_CHARS, first_clause_words: int | None = None) -> None:
         self._buffer = ""
         self._max = max_chars
+        self._first_clause_words = first_clause_words
 
     def feed(self, delta: str) -> list[str]:
         self._buffer += delta
@@ -114,7 +123,24 @@ class SentenceChunker:
         return rest or None
 
     def _next_cut(self) -> int | None:
-        buffer = self._buffer
+        sentence = self._sentence_cut(self._buffer)
+        if self._first_clause_words is None:
+            return sentence
+        clause = self._clause_cut(
+            self._buffer[:sentence] if sentence is not None else self._buffer, self._first_clause_words
+        )
+        if clause is not None or sentence is not None:
+            self._first_clause_words = None  # only the first piece of a reply
+        return clause if clause is not None else sentence
+
+    @staticmethod
+    def _clause_cut(text: str, min_words: int) -> int | None:
+        for soft_break in _SOFT_BREAKS.finditer(text):
+            if len(text[: soft_break.start()].split()) >= min_words:
+                return soft_break.start() + 1
+        return None
+
+    def _sentence_cut(self, buffer: str) -> int | None:
         for i, char in enumerate(buffer):
             if char not in _TERMINATORS:
                 continue

@@ -37,7 +37,7 @@ def test_swagger_ui_works_offline(tab: Tab, server: Server) -> None:
 def test_redoc_works_offline(tab: Tab, server: Server) -> None:
     tab.page.goto(server.url + "/redoc")
     tab.page.get_by_role("heading", name="Avatarium API").first.wait_for()
-    tab.page.locator("h2", has_text="List available avatar presets").first.wait_for()
+    tab.page.locator("h2", has_text="List the avatar presets").first.wait_for()
     tab.shot("docs-redoc")
     # ReDoc's sidebar always shows its maker's logo from a CDN: the CSP blocks that request (nothing
     # leaves the machine) and ReDoc hides the image when it fails.

@@ -70,6 +70,8 @@ def message_out(message: Message) -> dict[str, Any]:
         created_at=message.created_at,
         interrupted=message.interrupted,
     ).wire()
+    if message.source:
+        out["source"] = message.source
     if message.metrics:
         out["metrics"] = message.metrics
     return out

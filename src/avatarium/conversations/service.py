@@ -184,21 +184,23 @@ async def store_turn(
 
 
 async def add_user_message(
-    session: AsyncSession, conversation: Conversation, content: str
+    session: AsyncSession, conversation: Conversation, content: str, source: str = "text"
 ) -> tuple[list[Message], Message]:
     """Store what the user said at once (a spoken turn is stored before its reply); the history before it too."""
     history = await repository.messages(session, conversation.id)
-    user = new_user_message(conversation, content)
+    user = new_user_message(conversation, content, source)
     await append(session, conversation, user)
     return history, user
 
 
-def new_user_message(conversation: Conversation, content: str) -> Message:
+def new_user_message(conversation: Conversation, content: str, source: str = "text") -> Message:
+    """`source`: "text" when typed, "voice" when spoken and transcribed."""
     return Message(
         id=uuid.uuid4(),
         conversation_id=conversation.id,
         role="user",
         content=content,
+        source=source,
         interrupted=False,
         created_at=utcnow(),
     )

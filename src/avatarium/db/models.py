@@ -74,6 +74,7 @@ class Message(Base):
     content: Mapped[str] = mapped_column(Text)
     interrupted: Mapped[bool] = mapped_column(Boolean, default=False)
     metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    source: Mapped[str | None] = mapped_column(String(10), nullable=True)  # user messages: "text" or "voice"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -32,9 +32,63 @@ class EndFrame(WireModel):
     type: Literal["end"]
 
 
-ClientMessage = Annotated[MessageFrame | InterruptFrame | PingFrame | EndFrame, Field(discriminator="type")]
+class InputAudioIn(WireModel):
+    """The microphone audio a client will send (contract section 9); omitted fields take their defaults."""
+
+    format: Literal["pcm_s16le"] = "pcm_s16le"
+    sample_rate: Literal[16000, 24000, 48000] = 16000
+    turn_detection: Literal["server_vad", "manual"] = "server_vad"
+    silence_ms: int = Field(default=600, ge=200, le=5000)
+    min_speech_ms: int = Field(default=250, ge=0, le=5000)
+    barge_in: bool = True
+
+
+class SessionUpdateFrame(WireModel):
+    type: Literal["session.update"]
+    input_audio: InputAudioIn | None = None
+    stt_model: str | None = Field(default=None, min_length=1, max_length=128)
+    language: str | None = Field(default=None, min_length=2, max_length=8)  # None: detected per utterance
+
+
+class InputAudioAppendFrame(WireModel):
+    type: Literal["input_audio.append"]
+    data: str = Field(min_length=1)  # base64 of PCM in the declared format
+
+
+class InputAudioCommitFrame(WireModel):
+    type: Literal["input_audio.commit"]
+
+
+class InputAudioClearFrame(WireModel):
+    type: Literal["input_audio.clear"]
+
+
+ClientMessage = Annotated[
+    MessageFrame
+    | InterruptFrame
+    | PingFrame
+    | EndFrame
+    | SessionUpdateFrame
+    | InputAudioAppendFrame
+    | InputAudioCommitFrame
+    | InputAudioClearFrame,
+    Field(discriminator="type"),
+]
 _ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
-CLIENT_TYPES = ("message", "interrupt", "ping", "end")
+CLIENT_TYPES = (
+    "message",
+    "interrupt",
+    "ping",
+    "end",
+    "session.update",
+    "input_audio.append",
+    "input_audio.commit",
+    "input_audio.clear",
+)
+
+
+def error_event(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"code": code, "message": message}}
 
 
 def parse_frame(text: str) -> ClientMessage:

@@ -17,10 +17,12 @@ from avatarium.conversations import service
 from avatarium.conversations.schemas import conversation_out, message_out
 from avatarium.db.models import Conversation
 from avatarium.deps import ApiCaller, count_request
-from avatarium.errors import ApiError, outage, validation_error
+from avatarium.errors import ApiError, outage, provider_error, validation_error
+from avatarium.providers.base import ProviderError
 from avatarium.realtime.fanout import OVERFLOW, Subscription
-from avatarium.realtime.protocol import ClientMessage, parse_frame
-from avatarium.realtime.turn import Turn
+from avatarium.realtime.protocol import ClientMessage, error_event, parse_frame
+from avatarium.realtime.turn import Turn, VoiceTiming
+from avatarium.realtime.voice import Listening
 from avatarium.state import AppState
 
 router = APIRouter(tags=["conversations"])
@@ -82,10 +84,6 @@ async def _open(socket: WebSocket, state: AppState, conversation_id: str) -> Ope
     return Opened(caller, token, conversation, ready)
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"code": code, "message": message}}
-
-
 class Closed(Exception):
     """The connection must close with this code (the client has been told why)."""
 
@@ -109,6 +107,12 @@ class Connection:
         self.token = opened.token
         self.conversation = opened.conversation
         self.turn: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()  # typed and spoken messages arrive from different tasks
+        self.listening = Listening(self)
+
+    @property
+    def replying(self) -> bool:
+        return self.turn is not None and not self.turn.done()
 
     async def send(self, event: dict[str, Any]) -> None:
         if self.socket.application_state == WebSocketState.CONNECTED:
@@ -120,6 +124,8 @@ class Connection:
             if event["type"] == OVERFLOW:
                 raise Closed(CLOSE_TOO_SLOW, "client too slow: too many events waiting")
             await self.send(event)
+            if event["type"] == "audio":
+                self.listening.echo.said(event["text"], event["durationMs"])
             if event.get("type") == "ended":
                 raise Closed(1000, "conversation ended")
 
@@ -131,7 +137,7 @@ class Connection:
 
     async def check_credentials(self) -> None:
         if await self.state.auth.recheck(self.caller, self.token) is None:
-            await self.send(_error("UNAUTHORIZED", "The credential of this connection was revoked or has expired"))
+            await self.send(error_event("UNAUTHORIZED", "The credential of this connection was revoked or has expired"))
             raise Closed(CLOSE_AUTH, "unauthorized")
 
     async def interrupt(self) -> None:
@@ -157,23 +163,40 @@ class Connection:
             )
         elif frame.type == "message":
             await self.message(frame.content.strip(), frame.audio)
+        elif frame.type == "session.update":
+            await self.listening.update(frame)
+        elif frame.type == "input_audio.append":
+            await self.listening.append(frame.data)
+        elif frame.type == "input_audio.commit":
+            await self.listening.commit()
+        elif frame.type == "input_audio.clear":
+            self.listening.clear()
 
-    async def message(self, content: str, speak: bool) -> None:
+    async def message(self, content: str, speak: bool, voice: VoiceTiming | None = None, reply: bool = True) -> None:
+        """Store a user message (typed, or spoken when `voice` says how it was heard) and start its reply."""
+        async with self._starting:
+            await self._store_and_reply(content, speak, voice, reply)
+
+    async def _store_and_reply(self, content: str, speak: bool, voice: VoiceTiming | None, reply: bool) -> None:
         await self.check_credentials()
         if await _rate_limited(self.state, self.caller):
-            await self.send(_error("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
+            await self.send(error_event("TOO_MANY_REQUESTS", "Rate limit exceeded; this message was not processed"))
             return
         await self.interrupt()
         await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "thinking"})
         try:
             async with self.state.sessions.begin() as session:
-                history, user = await service.add_user_message(session, self.conversation, content)
+                source = "voice" if voice else "text"
+                history, user = await service.add_user_message(session, self.conversation, content, source)
         except ApiError as exc:
-            await self.send(_error(exc.code, f"{exc.message}; this message was not stored"))
+            await self.send(error_event(exc.code, f"{exc.message}; this message was not stored"))
             await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "idle"})
             return
         await self.state.fanout.publish(self.conversation.id, {"type": "message", "message": message_out(user)})
-        turn = Turn(self.state, self.caller, self.conversation, history, user, speak)
+        if not reply:
+            await self.state.fanout.publish(self.conversation.id, {"type": "state", "state": "idle"})
+            return
+        turn = Turn(self.state, self.caller, self.conversation, history, user, speak, voice)
         self.turn = asyncio.create_task(turn.run())
 
     async def read(self) -> None:
@@ -181,28 +204,25 @@ class Connection:
             message = await self.socket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            if message.get("bytes") is not None:
-                await self.send(
-                    _error("UNSUPPORTED_MEDIA_TYPE", "Binary frames are not supported; send JSON text frames")
-                )
-                continue
             try:
-                frame = parse_frame(message.get("text") or "")
+                if message.get("bytes") is not None:
+                    await self.listening.audio(message["bytes"])  # microphone PCM (contract section 9)
+                else:
+                    await self.handle(parse_frame(message.get("text") or ""))
             except ApiError as exc:
-                await self.send(_error(exc.code, exc.message))
-                continue
+                await self.send(error_event(exc.code, exc.message))
             except ValidationError as exc:
                 error = validation_error(exc.errors())
-                await self.send(_error(error.code, error.message))
-                continue
-            try:
-                await self.handle(frame)
+                await self.send(error_event(error.code, error.message))
+            except ProviderError as exc:  # an unknown speech-to-text model, say
+                error = provider_error(exc)
+                await self.send(error_event(error.code, error.message))
             except Exception as exc:
                 unavailable = outage(exc)
                 if unavailable is None:
                     raise
                 log.warning("socket frame not handled: %s (%r)", unavailable.message, exc)
-                await self.send(_error(unavailable.code, f"{unavailable.message}; this frame was not handled"))
+                await self.send(error_event(unavailable.code, f"{unavailable.message}; this frame was not handled"))
 
 
 @router.get("/conversations/{conversation_id}/ws", summary="Upgrade to WebSocket (see the realtime protocol)")
@@ -250,6 +270,7 @@ async def _serve(socket: WebSocket, connection: Connection, state: AppState, ope
             elif failure is not None and not isinstance(failure, WebSocketDisconnect):
                 raise failure
         finally:
+            await connection.listening.close()
             await connection.interrupt()
             tasks[0].cancel()
             tasks[2].cancel()

@@ -18,14 +18,22 @@ from avatarium.conversations import service
 from avatarium.conversations.schemas import message_out
 from avatarium.db.models import Conversation, Message
 from avatarium.errors import ApiError, provider_error
-from avatarium.metrics import TTFA, TTFT
+from avatarium.metrics import SPEECH_END_TO_FIRST_AUDIO, TTFA, TTFT
 from avatarium.providers.base import ProviderError, Speech
 from avatarium.state import AppState
-from avatarium.text import SentenceChunker
+from avatarium.text import FIRST_CLAUSE_WORDS, SentenceChunker
 from avatarium.tts import audio as audio_codec
 from avatarium.tts import service as tts
 
 log = logging.getLogger("avatarium.realtime")
+
+
+@dataclass(frozen=True)
+class VoiceTiming:
+    """How a spoken user message was heard."""
+
+    stt_ms: int  # the speech-to-text engine's time
+    ended: float  # perf_counter() when the user's turn ended (speech.stopped sent, or commit received)
 
 
 @dataclass
@@ -38,12 +46,25 @@ class TurnProgress:
     started: float = field(default_factory=time.perf_counter)
     ttft_ms: int | None = None
     ttfa_ms: int | None = None
+    voice: VoiceTiming | None = None
+    speech_end_to_first_audio_ms: int | None = None
 
     def elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)
 
+    def first_audio(self) -> None:
+        now = time.perf_counter()
+        self.ttfa_ms = round((now - self.started) * 1000)
+        TTFA.observe(self.ttfa_ms / 1000)
+        if self.voice is not None:
+            self.speech_end_to_first_audio_ms = round((now - self.voice.ended) * 1000)
+            SPEECH_END_TO_FIRST_AUDIO.observe(now - self.voice.ended)
+
     def metrics(self) -> dict[str, Any]:
-        return {"ttftMs": self.ttft_ms, "ttfaMs": self.ttfa_ms}
+        metrics: dict[str, Any] = {"ttftMs": self.ttft_ms, "ttfaMs": self.ttfa_ms}
+        if self.voice is not None:
+            metrics |= {"sttMs": self.voice.stt_ms, "speechEndToFirstAudioMs": self.speech_end_to_first_audio_ms}
+        return metrics
 
 
 class Turn:
@@ -57,6 +78,7 @@ class Turn:
         history: list[Message],
         user: Message,
         speak: bool,
+        voice: VoiceTiming | None = None,
     ) -> None:
         self.state = state
         self.caller = caller
@@ -64,7 +86,7 @@ class Turn:
         self.history = history
         self.user = user
         self.speak = speak
-        self.progress = TurnProgress()
+        self.progress = TurnProgress(voice=voice)
 
     async def publish(self, event: dict[str, Any]) -> None:
         await self.state.fanout.publish(self.conversation.id, event)
@@ -92,7 +114,7 @@ class Turn:
         )
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         speaker = asyncio.create_task(self._speak_sentences(sentences)) if self.speak else None
-        chunker = SentenceChunker()
+        chunker = SentenceChunker(first_clause_words=FIRST_CLAUSE_WORDS)  # the first words need not wait
         try:
             async with aclosing(stream.texts()) as texts:
                 async for item in texts:
@@ -125,8 +147,7 @@ class Turn:
             rate = speech.sample_rate
             event = await asyncio.to_thread(self._audio_event, speech, sentence, seq)
             if self.progress.ttfa_ms is None:
-                self.progress.ttfa_ms = self.progress.elapsed_ms()
-                TTFA.observe(self.progress.ttfa_ms / 1000)
+                self.progress.first_audio()
                 await self.publish({"type": "state", "state": "speaking"})
             await self.publish(event)
             self.progress.spoken.append(sentence)

@@ -1,1 +1,1 @@
-"""Speech-to-text: the models that turn the user's voice into text."""
+"""Speech-to-text over HTTP: GET /v1/stt/models and POST /v1/stt."""

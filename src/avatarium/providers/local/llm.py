@@ -37,7 +37,11 @@ class LocalLLM(LLMProvider):
         if self._llama is None:
             from llama_cpp import Llama
 
-            self._llama = Llama(model_path=gguf_path(), n_ctx=self._context, n_threads=self._threads, verbose=False)
+            llama = Llama(model_path=gguf_path(), n_ctx=self._context, n_threads=self._threads, verbose=False)
+            # One token now: the first generation pages the weights in and sets up the compute graph,
+            # which took seconds on a loaded 2-core machine, paid by the first user otherwise.
+            llama.create_completion("Hello", max_tokens=1)
+            self._llama = llama
         return self._llama
 
     def unload(self) -> None:

@@ -27,9 +27,11 @@ class PiperEngine:
                 from piper import PiperVoice
 
                 module = import_module(package)
-                self._voices[package] = PiperVoice.load(
-                    module.model_path(), module.config_path(), include_alignments=True
-                )
+                voice = PiperVoice.load(module.model_path(), module.config_path(), include_alignments=True)
+                # One short sentence now: onnxruntime's first run of a model is several times slower.
+                for _chunk in voice.synthesize("Hello.", include_alignments=True):
+                    pass
+                self._voices[package] = voice
             return self._voices[package]
 
     def synthesize(self, text: str, package: str, speed: float) -> Speech:

@@ -1,0 +1,1 @@
+"""Voice input: resampling, voice activity detection and turn detection, independent of any transport."""
