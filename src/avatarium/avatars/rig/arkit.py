@@ -75,26 +75,41 @@ def _both(shape: str, weight: float) -> dict[str, float]:
     return {f"{shape}Left": weight, f"{shape}Right": weight}
 
 
-def _roll(weight: float) -> dict[str, float]:
-    return {"mouthRollLower": weight, "mouthRollUpper": weight}
-
-
+# Each Oculus viseme as a mix of ARKit shapes: the jaw sets how open the mouth is, funnel and pucker
+# round the lips, stretch and smile spread them, press and roll close them, upper-up and lower-down
+# bare the teeth.
 VISEME_MIX: dict[str, dict[str, float]] = {
     "viseme_sil": {},
-    "viseme_PP": {"jawOpen": 0.08, "mouthClose": 0.08, **_both("mouthPress", 0.5), **_roll(0.25)},
-    "viseme_FF": {"jawOpen": 0.05, "mouthRollLower": 0.6, **_both("mouthUpperUp", 0.25)},
-    "viseme_TH": {"jawOpen": 0.12, "tongueOut": 0.45, **_both("mouthLowerDown", 0.15)},
-    "viseme_DD": {"jawOpen": 0.2, **_both("mouthStretch", 0.15), **_both("mouthLowerDown", 0.2)},
-    "viseme_kk": {"jawOpen": 0.25, **_both("mouthStretch", 0.3)},
-    "viseme_CH": {"jawOpen": 0.12, "mouthFunnel": 0.5, "mouthShrugUpper": 0.2, **_both("mouthUpperUp", 0.2)},
-    "viseme_SS": {"jawOpen": 0.05, **_both("mouthStretch", 0.45), **_both("mouthSmile", 0.15)},
-    "viseme_nn": {"jawOpen": 0.15, **_both("mouthLowerDown", 0.1), **_both("mouthUpperUp", 0.1)},
-    "viseme_RR": {"jawOpen": 0.15, "mouthPucker": 0.4, "mouthFunnel": 0.25},
-    "viseme_aa": {"jawOpen": 0.65, **_both("mouthLowerDown", 0.3)},
-    "viseme_E": {"jawOpen": 0.3, **_both("mouthStretch", 0.35), **_both("mouthSmile", 0.1)},
-    "viseme_I": {"jawOpen": 0.15, **_both("mouthStretch", 0.5), **_both("mouthSmile", 0.3)},
-    "viseme_O": {"jawOpen": 0.4, "mouthFunnel": 0.75},
-    "viseme_U": {"jawOpen": 0.12, "mouthPucker": 0.85, "mouthFunnel": 0.2},
+    "viseme_PP": {**_both("mouthPress", 0.6), "mouthRollLower": 0.25, "mouthRollUpper": 0.2, "mouthClose": 0.1},
+    "viseme_FF": {"mouthRollLower": 0.75, **_both("mouthUpperUp", 0.3), "jawOpen": 0.08, "mouthShrugUpper": 0.2},
+    "viseme_TH": {"jawOpen": 0.18, "tongueOut": 0.55, **_both("mouthUpperUp", 0.15), **_both("mouthStretch", 0.1)},
+    "viseme_DD": {"jawOpen": 0.2, **_both("mouthStretch", 0.25), **_both("mouthLowerDown", 0.25)},
+    "viseme_kk": {"jawOpen": 0.28, **_both("mouthStretch", 0.3), **_both("mouthLowerDown", 0.15)},
+    "viseme_CH": {"jawOpen": 0.12, "mouthFunnel": 0.55, "mouthPucker": 0.2, **_both("mouthUpperUp", 0.3)},
+    "viseme_SS": {
+        "jawOpen": 0.06,
+        **_both("mouthStretch", 0.45),
+        **_both("mouthSmile", 0.2),
+        **_both("mouthUpperUp", 0.25),
+        **_both("mouthLowerDown", 0.3),
+    },
+    "viseme_nn": {"jawOpen": 0.16, **_both("mouthStretch", 0.2), **_both("mouthLowerDown", 0.1)},
+    "viseme_RR": {"jawOpen": 0.14, "mouthFunnel": 0.4, "mouthPucker": 0.35},
+    "viseme_aa": {"jawOpen": 0.85, **_both("mouthLowerDown", 0.3), **_both("mouthUpperUp", 0.1)},
+    "viseme_E": {
+        "jawOpen": 0.35,
+        **_both("mouthStretch", 0.5),
+        **_both("mouthSmile", 0.25),
+        **_both("mouthLowerDown", 0.3),
+    },
+    "viseme_I": {
+        "jawOpen": 0.18,
+        **_both("mouthSmile", 0.55),
+        **_both("mouthStretch", 0.5),
+        **_both("mouthUpperUp", 0.2),
+    },
+    "viseme_O": {"jawOpen": 0.3, "mouthFunnel": 0.65, "mouthPucker": 0.3},
+    "viseme_U": {"jawOpen": 0.14, "mouthPucker": 1.0, "mouthFunnel": 0.35},
 }
 INPUTS = sorted({shape for mix in VISEME_MIX.values() for shape in mix})
 _CANONICAL = {key(shape): shape for shape in SHAPES}
