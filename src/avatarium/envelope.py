@@ -21,10 +21,6 @@ def iso(value: datetime) -> str:
 Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str)]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class WireModel(BaseModel):
     """Base of every wire model: camelCase on the wire, snake_case in Python."""
 
