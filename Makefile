@@ -46,7 +46,7 @@ run: $(STAMP)
 lint: $(TEST_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check src tests bench examples assets
 	$(BIN)/ruff format --check src tests bench examples assets
-	npx eslint src/avatarium/web/static scripts tests/js eslint.config.js
+	npx eslint src/avatarium/web/static scripts tests/js examples eslint.config.js
 	node scripts/vendor-web.mjs --check
 
 typecheck: $(TEST_STAMP) $(NODE_STAMP)
