@@ -13,6 +13,7 @@ from avatarium.auth.tokens import TokenSigner
 from avatarium.cache.stamps import Stamps
 from avatarium.config import Settings
 from avatarium.ratelimit import RateLimiter
+from avatarium.realtime.drain import Drain
 from avatarium.storage.base import Storage
 from avatarium.tts.preview import PreviewCache
 
@@ -40,3 +41,4 @@ class AppState:
     storage: Storage
     # Uploaded models prepared at once (each holds up to ~100 MB and a core); the others wait their turn.
     preparing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    drain: Drain = field(default_factory=Drain)  # the open sockets, told to leave on SIGTERM
