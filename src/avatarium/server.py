@@ -53,7 +53,9 @@ class _Server(uvicorn.Server):
     connections, lets the app's sockets drain, then shuts down as uvicorn does (in-flight HTTP
     requests finish, then the lifespan ends)."""
 
-    def __init__(self, config: uvicorn.Config, grace_seconds: float, announce: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, config: uvicorn.Config, grace_seconds: float, announce: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(config)
         self._grace_seconds = grace_seconds
         self._announce = announce

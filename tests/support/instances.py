@@ -17,6 +17,7 @@ from tests.support.cli import Served, environment, serving
 
 MODEL = "compat/llama3.2:1b"  # served by the Ollama fake (tests.fakes.vendors.selfhosted)
 
+
 @contextmanager
 def instances(count: int, home: Path, **variables: str) -> Iterator[list[Served]]:
     """`count` servers with the same settings (so the same database and Redis, when given), models not preloaded."""
@@ -27,12 +28,17 @@ def instances(count: int, home: Path, **variables: str) -> Iterator[list[Served]
             for i in range(count)
         ]
 
+
 def terminate(served: Served) -> None:
     """What an orchestrator does to stop an instance."""
     served.process.send_signal(signal.SIGTERM)
 
-def exit_code(served: Served, timeout: float = 60) -> int:
-    return served.process.wait(timeout=timeout)
+
+def stopped_cleanly(served: Served, timeout: float = 60) -> bool:
+    """Whether the process ended by itself after SIGTERM: uvicorn re-raises the signal once it has shut
+    down, so the exit status says SIGTERM (an orchestrator that lost patience would have sent SIGKILL)."""
+    return served.process.wait(timeout=timeout) == -signal.SIGTERM
+
 
 async def events_until(ws: ClientConnection, kind: str, timeout: float = 30) -> list[dict[str, Any]]:
     """Events received up to and including the first of type `kind`."""
@@ -43,6 +49,7 @@ async def events_until(ws: ClientConnection, kind: str, timeout: float = 30) -> 
         seen.append(event)
         if event["type"] == kind:
             return seen
+
 
 async def closed_with(ws: ClientConnection, timeout: float = 60) -> tuple[int, str, list[dict[str, Any]]]:
     """Read until the server closes the socket: its close code, reason, and the events that came first."""
