@@ -1,7 +1,8 @@
 """Serving the app with uvicorn: on a socket bound beforehand, with a banner once it is up, leaving gracefully.
 
 `uvicorn avatarium.server:app` also works: the app is then built on first access, from
-the environment (and uvicorn's own shutdown closes sockets at once, without letting turns finish).
+the environment. The graceful drain is ours, in one worker; uvicorn's own servers (`uvicorn ...`,
+`--workers N`) close sockets at once on SIGTERM, without letting turns finish.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
 
 from avatarium import banner
 from avatarium.app import create_app
@@ -122,5 +122,5 @@ def run(settings: Settings, listener: socket.socket, workers: int) -> None:
     providers = build_providers(settings)
     _print(banner.render(settings, providers, url))
     asyncio.run(providers.close())
-    config = uvicorn.Config("avatarium.server:build", factory=True, workers=workers, **_options(settings))
-    Multiprocess(config, target=_Server(config, settings.shutdown_grace_seconds).run, sockets=[listener]).run()
+    # uvicorn's supervisor builds its own servers: workers close their sockets at once (1012) on SIGTERM.
+    uvicorn.run("avatarium.server:build", factory=True, workers=workers, fd=listener.fileno(), **_options(settings))
