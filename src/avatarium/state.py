@@ -14,6 +14,7 @@ from avatarium.cache.lru import LRU
 from avatarium.cache.stamps import Stamps
 from avatarium.config import Settings
 from avatarium.ratelimit import RateLimiter
+from avatarium.realtime.drain import Drain
 from avatarium.storage.base import Storage
 
 if TYPE_CHECKING:
@@ -41,3 +42,4 @@ class AppState:
     storage: Storage
     # Uploaded models prepared at once (each holds up to ~100 MB and a core); the others wait their turn.
     preparing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    drain: Drain = field(default_factory=Drain)  # the open sockets, told to leave on SIGTERM
