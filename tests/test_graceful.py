@@ -12,8 +12,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.fakes.server import serve
-from tests.fakes.vendors import STATE, WORDS, selfhosted
+from testkit.fakes.server import serve
+from testkit.fakes.vendors import STATE, WORDS, selfhosted
 from tests.support.instances import MODEL, closed_with, events_until, instances, stopped_cleanly, terminate
 
 REPLY = "".join(WORDS).strip()

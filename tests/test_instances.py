@@ -17,8 +17,8 @@ import pytest
 import redis
 from websockets.asyncio.client import connect
 
-from tests.fakes.server import serve
-from tests.fakes.vendors import STATE, WORDS, selfhosted
+from testkit.fakes.server import serve
+from testkit.fakes.vendors import STATE, WORDS, selfhosted
 from tests.support.cli import Served, avatarium, environment
 from tests.support.instances import MODEL, closed_with, events_until, instances, stopped_cleanly, terminate
 from tests.support.redis import redis_url

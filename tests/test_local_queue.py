@@ -18,8 +18,8 @@ from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.local.llm import MODEL_NAME, LocalLLM
 from avatarium.providers.local.queue import Line, LineFull
+from testkit.fakes.server import serve
 from tests.conftest import create_conversation, make_providers, new_account, set_tier_elsewhere
-from tests.fakes.server import serve
 
 _MODEL = LocalLLM(max_tokens=256, queue=1)  # loaded once for this module; one request may wait
 

@@ -16,9 +16,9 @@ from websockets.exceptions import ConnectionClosed
 
 from avatarium.app import create_app
 from avatarium.config import Settings
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.server import serve
 from tests.conftest import make_providers, set_tier_elsewhere
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.server import serve
 from tests.support.redis import redis_url as redis_server_url
 
 LONG_REPLY = " ".join(f"This is sentence number {n} of a long answer." for n in range(1, 40))

@@ -15,8 +15,8 @@ import pytest
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.fakes.server import serve
 from tests.conftest import make_providers
-from tests.fakes.server import serve
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "realtime"
 SAID = "Tell me about the moon."

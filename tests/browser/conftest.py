@@ -21,10 +21,10 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.server import free_port, serve
 from tests.browser.site import make_site
 from tests.conftest import make_providers, set_tier_elsewhere
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.server import free_port, serve
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -12,9 +12,9 @@ import pytest
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.fakes.server import free_port, serve
 from tests.browser.conftest import POLL_MS, Server, Tab, outside_loop
 from tests.conftest import make_providers
-from tests.fakes.server import free_port, serve
 
 # Loads the SDK into a page of the server itself (evaluate is not bound by the page's CSP).
 START = """

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.support.cli import Served, environment, serving
 
-MODEL = "compat/llama3.2:1b"  # served by the Ollama fake (tests.fakes.vendors.selfhosted)
+MODEL = "compat/llama3.2:1b"  # served by the Ollama fake (testkit.fakes.vendors.selfhosted)
 
 
 @contextmanager
