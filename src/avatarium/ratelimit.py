@@ -7,6 +7,12 @@ log is a deque per subject (amortised O(1) per request); with `AVATARIUM_REDIS_U
 it is a sorted set per subject updated by one Lua script (O(log n)), on Redis's
 clock, so that every instance sharing that Redis counts exactly the same requests.
 
+`admit` counts a request and reads, in the same step, the cache stamps of what the
+request will serve from memory (`avatarium.cache`): on Redis the same script reads them,
+so that a request costs one round trip. A *guard* (the stamp a cached account was read
+under) makes the count conditional: if that stamp has changed (a key revoked, a tier
+changed), nothing is counted and the caller is authenticated again from the database.
+
 (The `limits` library's moving window was measured first: its in-memory storage
 inserts at the front of a list, O(n) per request, which collapsed throughput for
 accounts with high limits; see bench/http_throughput.py.)
@@ -19,8 +25,11 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from avatarium.cache.stamps import RedisStamps, Stamps, slot_of
 
 WINDOW_SECONDS = 60
 
@@ -44,6 +53,19 @@ class Decision:
         return headers
 
 
+Guard = tuple[str, int]  # a stamp key, and the value a cached account was read under
+
+
+@dataclass(frozen=True)
+class Admission:
+    decision: Decision | None  # None: the guard's stamp had changed, and nothing was counted
+    stamps: Mapping[str, int]  # the current stamps of the keys read (the guard's included)
+
+
+def _stamp_keys(reads: Collection[str], guard: Guard | None) -> list[str]:
+    return list(dict.fromkeys([guard[0], *reads] if guard else reads))
+
+
 def _decision(allowed: bool, limit: int, count: int, oldest: float, now: float, window: float) -> Decision:
     reset = oldest + window if count else now + window
     return Decision(
@@ -62,6 +84,15 @@ class RateLimiter(ABC):
     @abstractmethod
     async def hit(self, subject: str, limit: int) -> Decision:
         """Record one request of `subject` if it is within `limit`, and say so."""
+
+    async def admit(
+        self, subject: str, limit: int, stamps: Stamps | None, reads: Collection[str] = (), guard: Guard | None = None
+    ) -> Admission:
+        """`hit`, with the current stamps of `reads`; unless `guard`'s stamp has changed, then no hit."""
+        seen = {key: await stamps.read(key) for key in _stamp_keys(reads, guard)} if stamps else {}
+        if guard is not None and seen.get(guard[0]) != guard[1]:
+            return Admission(None, seen)
+        return Admission(await self.hit(subject, limit), seen)
 
     async def check_health(self) -> bool:
         return True
@@ -113,7 +144,22 @@ class MemoryRateLimiter(RateLimiter):
         self._logs.clear()
 
 
-_HIT_SCRIPT = """
+# KEYS[1]: the subject's sorted set; KEYS[2]: the stamps hash, when there are stamps to read.
+# ARGV: window, limit, a unique member, the guard's position among the stamps (0: none), the
+# guard's value, then the stamps' slots. Returns allowed (-1: the guard failed, nothing counted),
+# the count, the oldest time, now, then the stamps read.
+_ADMIT_SCRIPT = """
+local stamps = {}
+if #ARGV > 5 then
+  stamps = redis.call('HMGET', KEYS[2], unpack(ARGV, 6))
+  for i = 1, #stamps do
+    stamps[i] = stamps[i] or '0'
+  end
+end
+local guard = tonumber(ARGV[4])
+if guard > 0 and stamps[guard] ~= ARGV[5] then
+  return {-1, 0, '0', '0', unpack(stamps)}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[1])
@@ -128,7 +174,7 @@ if count < limit then
 end
 redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {allowed, count, tostring(oldest[2] or now), tostring(now)}
+return {allowed, count, tostring(oldest[2] or now), tostring(now), unpack(stamps)}
 """
 
 
@@ -142,13 +188,33 @@ class RedisRateLimiter(RateLimiter):
         from avatarium import redis_client
 
         self._redis = redis_client.connect(url)
-        self._script: Any = self._redis.register_script(_HIT_SCRIPT)
+        self._script: Any = self._redis.register_script(_ADMIT_SCRIPT)
 
     async def hit(self, subject: str, limit: int) -> Decision:
-        allowed, count, oldest, now = await self._script(
-            keys=[self.PREFIX + subject], args=[self.window, limit, uuid.uuid4().hex]
-        )
-        return _decision(bool(allowed), limit, int(count), float(oldest), float(now), self.window)
+        decision = (await self._run(subject, limit, None, [], None)).decision
+        assert decision is not None  # no guard
+        return decision
+
+    async def admit(
+        self, subject: str, limit: int, stamps: Stamps | None, reads: Collection[str] = (), guard: Guard | None = None
+    ) -> Admission:
+        """One round trip when the stamps are in the same Redis (they are whenever a Redis is configured)."""
+        if not isinstance(stamps, RedisStamps):
+            return await super().admit(subject, limit, stamps, reads, guard)
+        await stamps.catch_up()
+        return await self._run(subject, limit, stamps, _stamp_keys(reads, guard), guard)
+
+    async def _run(
+        self, subject: str, limit: int, stamps: RedisStamps | None, keys: list[str], guard: Guard | None
+    ) -> Admission:
+        redis_keys = [self.PREFIX + subject, *([stamps.HASH] if stamps and keys else [])]
+        guarded = [1, guard[1]] if guard else [0, 0]
+        args = [self.window, limit, uuid.uuid4().hex, *guarded, *(slot_of(key) for key in keys)]
+        allowed, count, oldest, now, *values = await self._script(keys=redis_keys, args=args)
+        seen = {key: int(value) for key, value in zip(keys, values, strict=True)}
+        if allowed == -1:
+            return Admission(None, seen)
+        return Admission(_decision(bool(allowed), limit, int(count), float(oldest), float(now), self.window), seen)
 
     async def check_health(self) -> bool:
         return bool(await self._redis.ping())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -38,6 +39,16 @@ class Principal:
         return self.key_mode == "test"
 
 
+@dataclass(frozen=True)
+class Remembered:
+    """A principal from memory, valid only while the stamp it was cached under is unchanged."""
+
+    principal: Principal
+    stamp_key: str
+    stamp: int
+    key: KeyRecord | None  # for an API key: the record whose lastUsedAt a use may renew
+
+
 def bearer_token(authorization: str | None) -> str | None:
     if not authorization:
         return None
@@ -65,12 +76,41 @@ class Authenticator:
             self._keys = StampedCache(stamps, CACHED_ACCOUNTS)
             self._users = StampedCache(stamps, CACHED_ACCOUNTS)
 
-    async def resolve(self, token: str) -> Principal | None:
-        """The principal a bearer token stands for (API key or user JWT), or None."""
+    def remembered(self, token: str) -> Remembered | None:
+        """The usable principal cached for `token`, without any I/O and with its stamp unchecked.
+
+        The caller confirms the stamp in the same round trip as the rate limit (`deps.admit`),
+        then calls `confirmed`; if the stamp has changed, `resolve` decides.
+        """
+        if self._keys is None or self._users is None:
+            return None
         if keys.looks_like_key(token):
-            return await self._from_key(token)
+            if not keys.is_well_formed(token):
+                return None
+            entry = self._keys.peek(keys.hash_key(token))
+            if entry is None or not _usable(entry.value):
+                return None
+            return Remembered(_key_principal(entry.value), entry.stamp_key, entry.stamp, entry.value)
         user_id = self.signer.user_id(token)
-        return await self._from_user(user_id, "jwt") if user_id else None
+        user = self._users.peek(user_id) if user_id else None
+        if user is None:
+            return None
+        return Remembered(_user_principal(user.value, "jwt"), user.stamp_key, user.stamp, None)
+
+    async def confirmed(self, remembered: Remembered) -> None:
+        """A remembered principal's stamp held: it is used now."""
+        if remembered.key is not None:
+            await self._touch(remembered.key)
+
+    async def resolve(self, token: str, seen: Mapping[str, int] | None = None) -> Principal | None:
+        """The principal a bearer token stands for (API key or user JWT), or None.
+
+        `seen`: stamps this request has already read, which need not be read again.
+        """
+        if keys.looks_like_key(token):
+            return await self._from_key(token, seen)
+        user_id = self.signer.user_id(token)
+        return await self._from_user(user_id, "jwt", seen=seen) if user_id else None
 
     async def resolve_client_token(self, token: str) -> Principal | None:
         claims = self.signer.client(token)
@@ -86,27 +126,28 @@ class Authenticator:
             return await self._from_user(str(caller.user_id), "client_token", str(caller.conversation_id))
         return await self.resolve(token)
 
-    async def _from_key(self, token: str) -> Principal | None:
+    async def _from_key(self, token: str, seen: Mapping[str, int] | None) -> Principal | None:
         if not keys.is_well_formed(token):
             return None
         digest = keys.hash_key(token)
-        record = await self._keys.get(digest) if self._keys else None
+        record = await self._keys.get(digest, seen) if self._keys else None
         if record is None:
-            record = await self._load_key(digest)
-        if record is None or record.revoked:
+            record = await self._load_key(digest, seen)
+        if record is None or not _usable(record):
             return None
+        await self._touch(record)
+        return _key_principal(record)
+
+    async def _touch(self, record: KeyRecord) -> None:
         now = utcnow()
-        if record.expires_at is not None and record.expires_at <= now:
-            return None
         if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
             record.last_used_at = now
             async with self.sessions.begin() as session:  # its own short transaction: reads stay reads
                 await repository.touch_key(session, record.key_id, now)
-        return Principal(record.user_id, record.tier, record.rate_limit, "api_key", key_mode=record.mode)
 
-    async def _load_key(self, digest: str) -> KeyRecord | None:
+    async def _load_key(self, digest: str, seen: Mapping[str, int] | None) -> KeyRecord | None:
         owner = self._owners.get(digest)
-        stamp = await self._keys.stamp(user_key(owner)) if self._keys and owner else None
+        stamp = await self._keys.stamp(user_key(owner), seen) if self._keys and owner else None
         async with self.sessions() as session:
             record = await repository.key_by_digest(session, digest)
         if record is None:
@@ -118,19 +159,34 @@ class Authenticator:
                 self._owners[digest] = record.user_id
         return record
 
-    async def _from_user(self, user_id: str, kind: Kind, conversation_id: str | None = None) -> Principal | None:
+    async def _from_user(
+        self, user_id: str, kind: Kind, conversation_id: str | None = None, seen: Mapping[str, int] | None = None
+    ) -> Principal | None:
         try:
             uid = uuid.UUID(user_id)
             cid = uuid.UUID(conversation_id) if conversation_id else None
         except ValueError:
             return None
-        record = await self._users.get(str(uid)) if self._users else None
+        record = await self._users.get(str(uid), seen) if self._users else None
         if record is None:
-            stamp = await self._users.stamp(user_key(uid)) if self._users else None
+            stamp = await self._users.stamp(user_key(uid), seen) if self._users else None
             async with self.sessions() as session:
                 record = await repository.user_by_id(session, uid)
             if record is None:
                 return None
             if self._users is not None and stamp is not None:
                 self._users.put(str(uid), user_key(uid), stamp, record)
-        return Principal(record.user_id, record.tier, record.rate_limit, kind, conversation_id=cid)
+        return _user_principal(record, kind, cid)
+
+
+def _usable(record: KeyRecord) -> bool:
+    """Neither revoked nor expired."""
+    return not record.revoked and (record.expires_at is None or record.expires_at > utcnow())
+
+
+def _key_principal(record: KeyRecord) -> Principal:
+    return Principal(record.user_id, record.tier, record.rate_limit, "api_key", key_mode=record.mode)
+
+
+def _user_principal(record: UserRecord, kind: Kind, conversation_id: uuid.UUID | None = None) -> Principal:
+    return Principal(record.user_id, record.tier, record.rate_limit, kind, conversation_id=conversation_id)

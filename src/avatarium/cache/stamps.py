@@ -7,7 +7,8 @@ lock: a stamp never returns to a value some reader may have cached.
 
 - SQLite: a memory-mapped file beside the database file. Every process that can open
   the database (workers, the CLI) maps the same pages, and a read is a memory read.
-- Redis configured: one Redis hash, shared by every instance that shares the Redis.
+- Redis configured: one Redis hash, shared by every instance that shares the Redis; a
+  request reads the stamps it needs in the rate limiter's round trip (`avatarium.ratelimit`).
 - PostgreSQL without Redis: instances may run on machines that share nothing but the
   database, so there is no stamp store and nothing is cached (`make_stamps` → None).
 """
@@ -85,7 +86,7 @@ class RedisStamps(Stamps):
     so that a change committed during an outage still reaches every cache once Redis is back.
     """
 
-    _HASH = "avatarium:stamps"
+    HASH = "avatarium:stamps"  # the rate limiter's script reads it too (`RedisRateLimiter.admit`)
     RETRY_SECONDS = 0.5
 
     def __init__(self, url: str) -> None:
@@ -96,10 +97,14 @@ class RedisStamps(Stamps):
         self._retrying: asyncio.Task[None] | None = None
 
     async def read(self, key: str) -> int:
+        await self.catch_up()
+        value = await self._redis.hget(self.HASH, slot_of(key))
+        return int(value) if value is not None else 0
+
+    async def catch_up(self) -> None:
+        """Store the stamps an outage kept back. Call before reading any stamp."""
         if self._pending:
             await self._flush()
-        value = await self._redis.hget(self._HASH, slot_of(key))
-        return int(value) if value is not None else 0
 
     async def bump(self, keys: Iterable[str]) -> None:
         self._pending.update(keys)
@@ -113,7 +118,7 @@ class RedisStamps(Stamps):
     async def _flush(self) -> None:
         keys = set(self._pending)
         if keys:
-            await self._redis.hset(self._HASH, mapping={slot_of(key): fresh() for key in keys})
+            await self._redis.hset(self.HASH, mapping={slot_of(key): fresh() for key in keys})
             self._pending -= keys
 
     async def _retry(self) -> None:

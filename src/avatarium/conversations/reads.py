@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,15 +34,25 @@ class ConversationReads:
         self._sessions = sessions
         self._cache: StampedCache[_Serialized] | None = StampedCache(stamps, CACHE_BYTES) if stamps else None
 
-    async def get(self, caller: Principal, conversation_id: str) -> bytes:
-        """The conversation with its messages, serialised as the envelope's `data`; 404 as the service rules."""
+    def stamp_keys(self, conversation_id: str) -> tuple[str, ...]:
+        """What `get` depends on, for the request to read with its rate limit (`deps.admit`)."""
+        try:
+            return (conversation_key(uuid.UUID(conversation_id)),) if self._cache else ()
+        except ValueError:
+            return ()
+
+    async def get(self, caller: Principal, conversation_id: str, seen: Mapping[str, int] | None = None) -> bytes:
+        """The conversation with its messages, serialised as the envelope's `data`; 404 as the service rules.
+
+        `seen`: stamps this request has already read (`stamp_keys`), which need not be read again.
+        """
         cid = service.parse_id(conversation_id)
         key = conversation_key(cid)
-        cached = await self._cache.get(key) if self._cache else None
+        cached = await self._cache.get(key, seen) if self._cache else None
         if cached is not None:
             service.check_visible(caller, cid, cached.owner)
             return cached.data_json
-        stamp = await self._cache.stamp(key) if self._cache else None
+        stamp = await self._cache.stamp(key, seen) if self._cache else None
         async with self._sessions() as session:
             conversation, messages = await service.get_with_messages(session, caller, conversation_id)
         data = {**conversation_out(conversation), "messages": [message_out(m) for m in messages]}

@@ -13,7 +13,7 @@ from avatarium.auth.principal import Principal
 from avatarium.conversations import repository, service
 from avatarium.conversations.schemas import CreateIn, MessageIn, conversation_out, message_out
 from avatarium.db.models import Conversation, Message
-from avatarium.deps import ApiCaller, SessionDep, StateDep, api_caller, state_of
+from avatarium.deps import ApiCaller, SessionDep, StateDep, api_caller_reading, state_of
 from avatarium.envelope import iso, public_base
 from avatarium.errors import ApiError, bad_request, provider_error
 from avatarium.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
@@ -91,9 +91,9 @@ async def list_conversations(
     openapi_extra=parameters(path={"conversation_id": "The conversation's id"}),
 )
 async def get(request: Request) -> Response:
-    caller = await api_caller(request)
-    data_json = await state_of(request).conversation_reads.get(caller, request.path_params["conversation_id"])
-    return ok_serialized(request, data_json)
+    reads, conversation_id = state_of(request).conversation_reads, request.path_params["conversation_id"]
+    caller, seen = await api_caller_reading(request, reads.stamp_keys(conversation_id))
+    return ok_serialized(request, await reads.get(caller, conversation_id, seen))
 
 
 @router.post("/{conversation_id}/end", summary="End a conversation")
