@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,6 @@ from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.db.migrate import upgrade
 
 BENCH_POSTGRES = "postgres@127.0.0.1:5432"
-BENCH_REDIS = "redis://127.0.0.1:6379/12"
 
 
 def free_port() -> int:
@@ -107,6 +107,29 @@ def avatarium_server(env: dict[str, str]) -> Iterator[str]:
         yield served.base
 
 
+@contextmanager
+def own_redis() -> Iterator[str]:
+    """A redis-server of the benchmark's own on a free port, without persistence: its URL."""
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 async def _seed(settings: Settings, email: str) -> str:
     engine = make_engine(settings.resolved_database_url)
     async with make_sessionmaker(engine).begin() as session:
@@ -116,19 +139,18 @@ async def _seed(settings: Settings, email: str) -> str:
     return secret
 
 
-def bench_database(name: str, scaled: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+def bench_database(name: str, redis_url: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """A fresh data directory with an enterprise account whose limit no benchmark reaches.
 
-    `scaled`: the configuration of several instances instead of the embedded defaults —
-    a fresh PostgreSQL database and a flushed Redis database on the local servers.
+    `redis_url` (see `own_redis`): the configuration of several instances instead of the
+    embedded defaults — a fresh PostgreSQL database on the local server, and that Redis.
     Returns the server's environment and the account's Authorization header.
     """
     workdir = Path(tempfile.mkdtemp(prefix="avatarium-bench-"))
     env = {"AVATARIUM_DATA_DIR": str(workdir), "AVATARIUM_LOG_LEVEL": "warning"}
-    if scaled:
+    if redis_url:
         env["AVATARIUM_DATABASE_URL"] = asyncio.run(_fresh_postgres(f"avatarium_bench_{name}"))
-        env["AVATARIUM_REDIS_URL"] = BENCH_REDIS
-        redis.Redis.from_url(BENCH_REDIS).flushdb()
+        env["AVATARIUM_REDIS_URL"] = redis_url
     settings = Settings(data_dir=workdir, database_url=env.get("AVATARIUM_DATABASE_URL"))
     upgrade(settings.resolved_database_url)
     key = asyncio.run(_seed(settings, f"{name}@example.com"))
@@ -159,6 +181,13 @@ def wrk(url: str, headers: dict[str, str] | None = None, seconds: int = 6, conne
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     assert match, output
     return float(match.group(1))
+
+
+def wrk_together(targets: Sequence[tuple[str, dict[str, str] | None]], connections: int = 8) -> float:
+    """Requests per second of several wrk processes run at once, one per target URL, added up."""
+    with ThreadPoolExecutor(len(targets)) as pool:
+        rates = pool.map(lambda target: wrk(target[0], target[1], connections=connections), targets)
+        return sum(rates)
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -3,35 +3,48 @@
     python -m bench.http_throughput            # embedded defaults: SQLite, in process
     python -m bench.http_throughput --scaled   # PostgreSQL and Redis, as several instances run
 
-Both servers run under uvicorn with the same settings, one at a time, while wrk
+Every server runs under uvicorn with the same settings, one at a time, while wrk
 loads them from the other core. Rounds alternate and the medians are compared.
 Targets: GET /v1/avatars ≥ 0.6× and the authenticated, rate-limited
-GET /v1/conversations/:id ≥ 0.4× of bare Starlette. The last row compares the
-same read with a bare app that queries the database on every request, as ours
-does on a cache miss: what the read caches (avatarium.cache) save.
+GET /v1/conversations/:id ≥ 0.4× of bare Starlette. Then, against our own app:
+- the same app with a limiter that counts nothing (bench/unlimited_app.py): what the
+  rate limit costs per request;
+- with `--scaled`, two instances sharing PostgreSQL and Redis against one, each loaded by
+  two wrk processes at once (one per instance, or both on the one): target ≥ 1.6×;
+- bare Starlette querying the database on every request, as ours does on a cache miss:
+  what the read caches (avatarium.cache) save.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 import httpx
 
-from bench.common import avatarium_server, bench_database, median, uvicorn_server, wrk
+from bench.common import avatarium_server, bench_database, median, own_redis, uvicorn_server, wrk, wrk_together
 
 ROUNDS = 5
+Results = dict[str, list[float]]
 
 
 def main() -> None:
-    env, auth = bench_database("http", scaled="--scaled" in sys.argv)
-    env["AVATARIUM_ANONYMOUS_RATE_LIMIT"] = str(10**9)
-    env["AVATARIUM_PRELOAD_MODELS"] = "false"  # nothing here uses the models; loading them would steal CPU
-    workdir = Path(env["AVATARIUM_DATA_DIR"])
-    names = ("avatars", "conversation", "conversation_db")
-    results: dict[str, dict[str, list[float]]] = {name: {"ours": [], "bare": []} for name in names}
+    scaled = "--scaled" in sys.argv
+    with own_redis() if scaled else nullcontext() as redis_url:
+        env, auth = bench_database("http", redis_url)
+        env["AVATARIUM_ANONYMOUS_RATE_LIMIT"] = str(10**9)
+        env["AVATARIUM_PRELOAD_MODELS"] = "false"  # nothing here uses the models; loading them would steal CPU
+        paths = _prepare(env, auth)
+        results: Results = {}
+        for _ in range(ROUNDS):
+            _round(env, auth, paths, scaled, results)
+    _report(results, scaled)
 
+
+def _prepare(env: dict[str, str], auth: dict[str, str]) -> dict[str, str]:
+    """A conversation to read, and the payloads the bare app returns."""
     with avatarium_server(env) as ours:
         created = httpx.post(f"{ours}/v1/conversations", json={"avatarId": "ava"}, headers=auth).json()["data"]
         conversation_path = f"/v1/conversations/{created['id']}"
@@ -39,28 +52,60 @@ def main() -> None:
             "avatars": httpx.get(f"{ours}/v1/avatars").json()["data"],
             "conversation": httpx.get(ours + conversation_path, headers=auth).json()["data"],
         }
-    payload_file = workdir / "payloads.json"
+    payload_file = Path(env["AVATARIUM_DATA_DIR"]) / "payloads.json"
     payload_file.write_text(json.dumps(payloads))
+    env["BENCH_PAYLOADS"] = str(payload_file)
+    return {"avatars": "/v1/avatars", "conversation": conversation_path}
 
-    for _ in range(ROUNDS):
-        baseline_env = {**env, "BENCH_PAYLOADS": str(payload_file)}
-        with uvicorn_server("bench.baseline_app:app", baseline_env, "/v1/avatars") as bare:
-            results["avatars"]["bare"].append(wrk(f"{bare}/v1/avatars"))
-            results["conversation"]["bare"].append(wrk(bare + conversation_path, auth))
-            results["conversation_db"]["bare"].append(wrk(bare + conversation_path.replace("/v1/", "/db/"), auth))
-        with avatarium_server(env) as ours:
-            results["avatars"]["ours"].append(wrk(f"{ours}/v1/avatars"))
-            results["conversation"]["ours"].append(wrk(ours + conversation_path, auth))
-        results["conversation_db"]["ours"].append(results["conversation"]["ours"][-1])
 
-    print(f"{'endpoint':<58} {'bare req/s':>11} {'ours req/s':>11} {'ratio':>7} {'target':>7}")
-    for name, path, target in (
+def _round(env: dict[str, str], auth: dict[str, str], paths: dict[str, str], scaled: bool, results: Results) -> None:
+    def record(name: str, value: float) -> None:
+        results.setdefault(name, []).append(value)
+
+    avatars, conversation = paths["avatars"], paths["conversation"]
+    with uvicorn_server("bench.baseline_app:app", env, "/v1/avatars") as bare:
+        record("bare avatars", wrk(bare + avatars))
+        record("bare conversation", wrk(bare + conversation, auth))
+        record("bare conversation_db", wrk(bare + conversation.replace("/v1/", "/db/"), auth))
+    with avatarium_server(env) as ours:
+        record("ours avatars", wrk(ours + avatars))
+        record("ours conversation", wrk(ours + conversation, auth))
+        if scaled:
+            record("one avatars", wrk_together([(ours + avatars, None)] * 2))
+            record("one conversation", wrk_together([(ours + conversation, auth)] * 2))
+    with uvicorn_server("bench.unlimited_app:app", env) as unlimited:
+        record("unlimited avatars", wrk(unlimited + avatars))
+        record("unlimited conversation", wrk(unlimited + conversation, auth))
+    if scaled:
+        with ExitStack() as stack:
+            bases = [stack.enter_context(avatarium_server(env)) for _ in range(2)]
+            record("two avatars", wrk_together([(base + avatars, None) for base in bases]))
+            record("two conversation", wrk_together([(base + conversation, auth) for base in bases]))
+
+
+def _report(results: Results, scaled: bool) -> None:
+    def rate(name: str) -> float:
+        return median(results[name])
+
+    def row(label: str, baseline: float, measured: float, target: str = "-") -> None:
+        print(f"{label:<62} {baseline:>10.0f} {measured:>10.0f} {measured / baseline:>6.2f}x {target:>7}")
+
+    endpoints = (
         ("avatars", "GET /v1/avatars (anonymous)", "0.6x"),
         ("conversation", "GET /v1/conversations/:id (key, limited)", "0.4x"),
-        ("conversation_db", "  the same, against bare Starlette querying the database", "-"),
-    ):
-        bare, ours_rps = median(results[name]["bare"]), median(results[name]["ours"])
-        print(f"{path:<58} {bare:>11.0f} {ours_rps:>11.0f} {ours_rps / bare:>6.2f}x {target:>7}")
+    )
+    print(f"{'against bare Starlette':<62} {'bare req/s':>10} {'ours req/s':>10} {'ratio':>7} {'target':>7}")
+    for name, label, target in endpoints:
+        row(label, rate(f"bare {name}"), rate(f"ours {name}"), target)
+    row("  the same, bare Starlette querying the database", rate("bare conversation_db"), rate("ours conversation"))
+    print(f"\n{'the rate limit':<62} {'no-op':>10} {'ours req/s':>10} {'ratio':>7} {'µs/req':>7}")
+    for name, label, _target in endpoints:
+        ours, unlimited = rate(f"ours {name}"), rate(f"unlimited {name}")
+        row(label, unlimited, ours, f"{1e6 / ours - 1e6 / unlimited:.0f}")
+    if scaled:
+        print(f"\n{'instances on PostgreSQL + Redis (2 wrk)':<62} {'one':>10} {'two':>10} {'ratio':>7} {'target':>7}")
+        for name, label, _target in endpoints:
+            row(label, rate(f"one {name}"), rate(f"two {name}"), "1.6x")
 
 
 if __name__ == "__main__":

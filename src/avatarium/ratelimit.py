@@ -89,7 +89,7 @@ class RateLimiter(ABC):
         self, subject: str, limit: int, stamps: Stamps | None, reads: Collection[str] = (), guard: Guard | None = None
     ) -> Admission:
         """`hit`, with the current stamps of `reads`; unless `guard`'s stamp has changed, then no hit."""
-        seen = {key: await stamps.read(key) for key in _stamp_keys(reads, guard)} if stamps else {}
+        seen = await stamps.read_many(_stamp_keys(reads, guard)) if stamps else {}
         if guard is not None and seen.get(guard[0]) != guard[1]:
             return Admission(None, seen)
         return Admission(await self.hit(subject, limit), seen)

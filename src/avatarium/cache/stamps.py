@@ -43,6 +43,10 @@ class Stamps(ABC):
     async def read(self, key: str) -> int:
         """The current stamp of `key`."""
 
+    async def read_many(self, keys: Iterable[str]) -> dict[str, int]:
+        """The current stamps of `keys`."""
+        return {key: await self.read(key) for key in keys}
+
     @abstractmethod
     async def bump(self, keys: Iterable[str]) -> None:
         """Give `keys` new stamps. Call after the commit that changed them."""
@@ -100,6 +104,15 @@ class RedisStamps(Stamps):
         await self.catch_up()
         value = await self._redis.hget(self.HASH, slot_of(key))
         return int(value) if value is not None else 0
+
+    async def read_many(self, keys: Iterable[str]) -> dict[str, int]:
+        """In one round trip."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        await self.catch_up()
+        values = await self._redis.hmget(self.HASH, [slot_of(key) for key in keys])
+        return {key: int(value) if value is not None else 0 for key, value in zip(keys, values, strict=True)}
 
     async def catch_up(self) -> None:
         """Store the stamps an outage kept back. Call before reading any stamp."""
