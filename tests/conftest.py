@@ -109,13 +109,15 @@ async def set_tier(app: FastAPI, email: str, tier: str, rate_limit: int | None =
         await service.set_tier(session, email, tier, rate_limit)
 
 
-async def set_tier_elsewhere(database_url: str, email: str, tier: str, rate_limit: int | None = None) -> None:
+async def set_tier_elsewhere(
+    database_url: str, email: str, tier: str, rate_limit: int | None = None, redis_url: str | None = None
+) -> None:
     """As another process would (the CLI): its own engine, the same stamps."""
     from avatarium.accounts import service
     from avatarium.cache.stamps import make_stamps
     from avatarium.db.engine import make_engine, make_sessionmaker
 
-    engine, stamps = make_engine(database_url), make_stamps(database_url, None)
+    engine, stamps = make_engine(database_url), make_stamps(database_url, redis_url)
     async with make_sessionmaker(engine, stamps).begin() as session:
         await service.set_tier(session, email, tier, rate_limit)
     await engine.dispose()

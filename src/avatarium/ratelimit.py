@@ -20,6 +20,7 @@ accounts with high limits; see bench/http_throughput.py.)
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 import uuid
@@ -27,7 +28,6 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from avatarium.cache.stamps import RedisStamps, Stamps, slot_of
 
@@ -178,17 +178,24 @@ return {allowed, count, tostring(oldest[2] or now), tostring(now), unpack(stamps
 """
 
 
+_ADMIT_SHA = hashlib.sha1(_ADMIT_SCRIPT.encode(), usedforsecurity=False).hexdigest()
+
+
 class RedisRateLimiter(RateLimiter):
-    """Sliding logs in Redis sorted sets, shared by every instance; times come from Redis."""
+    """Sliding logs in Redis sorted sets, shared by every instance; times come from Redis.
+
+    The script runs on a `Line` (avatarium.redis_line), which costs a tenth of redis-py's CPU.
+    """
 
     PREFIX = "avatarium:rl:"
 
     def __init__(self, url: str, window_seconds: float = WINDOW_SECONDS) -> None:
         super().__init__(window_seconds)
         from avatarium import redis_client
+        from avatarium.redis_line import Line
 
         self._redis = redis_client.connect(url)
-        self._script: Any = self._redis.register_script(_ADMIT_SCRIPT)
+        self._line = Line(url)
 
     async def hit(self, subject: str, limit: int) -> Decision:
         decision = (await self._run(subject, limit, None, [], None)).decision
@@ -210,18 +217,19 @@ class RedisRateLimiter(RateLimiter):
         redis_keys = [self.PREFIX + subject, *([stamps.HASH] if stamps and keys else [])]
         guarded = [1, guard[1]] if guard else [0, 0]
         args = [self.window, limit, uuid.uuid4().hex, *guarded, *(slot_of(key) for key in keys)]
-        allowed, count, oldest, now, *values = await self._script(keys=redis_keys, args=args)
+        allowed, count, oldest, now, *values = await self._line.script(_ADMIT_SCRIPT, _ADMIT_SHA, redis_keys, args)
         seen = {key: int(value) for key, value in zip(keys, values, strict=True)}
         if allowed == -1:
             return Admission(None, seen)
         return Admission(_decision(bool(allowed), limit, int(count), float(oldest), float(now), self.window), seen)
 
     async def check_health(self) -> bool:
-        return bool(await self._redis.ping())
+        return bool(await self._line.call("PING") == b"PONG")
 
     async def reset(self) -> None:
         async for key in self._redis.scan_iter(match=self.PREFIX + "*"):
             await self._redis.delete(key)
 
     async def close(self) -> None:
+        await self._line.close()
         await self._redis.aclose()

@@ -1,4 +1,5 @@
-"""A TCP proxy on a loopback port that can be cut and restored, to put a dependency's outage under test."""
+"""A TCP proxy on a loopback port that can be cut and restored, to put a dependency's outage under test,
+and that shows what the client sends (to count a client's commands at the wire)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import asyncio
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class CuttableProxy:
     """Forwards `127.0.0.1:<port>` to `target`. `cut()` drops every connection and refuses new ones
-    (as a crashed or unreachable server would); `restore()` accepts again on the same port."""
+    (as a crashed or unreachable server would); `restore()` accepts again on the same port.
+    `sent`, if given, is called (on the proxy's thread) with each chunk a client sends."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int, sent: Callable[[bytes], None] | None = None) -> None:
         self.target = (target_host, target_port)
+        self._sent = sent
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port: int = probe.getsockname()[1]
@@ -65,7 +68,7 @@ class CuttableProxy:
         assert task is not None
         self._pipes.add(task)
         try:
-            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+            await asyncio.gather(_pipe(reader, upstream_writer, self._sent), _pipe(upstream_reader, writer))
         finally:
             self._pipes.discard(task)
             for w in (writer, upstream_writer):
@@ -73,16 +76,20 @@ class CuttableProxy:
                     w.transport.abort()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: Callable[[bytes], None] | None = None
+) -> None:
     while data := await reader.read(65536):
+        if seen is not None:
+            seen(data)
         writer.write(data)
         await writer.drain()
     writer.close()
 
 
 @contextlib.contextmanager
-def cuttable(host: str, port: int) -> Iterator[CuttableProxy]:
-    proxy = CuttableProxy(host, port).start()
+def cuttable(host: str, port: int, sent: Callable[[bytes], None] | None = None) -> Iterator[CuttableProxy]:
+    proxy = CuttableProxy(host, port, sent).start()
     try:
         yield proxy
     finally:
