@@ -201,3 +201,34 @@ async def test_a_cached_conversation_is_still_another_accounts_404(one_server: t
         missing = await http.get(f"/v1/conversations/{uuid.uuid4()}", headers=owner.key_headers)
     assert refused.status_code == 404 and refused.json()["error"]["code"] == "NOT_FOUND"
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_postgres_without_redis_caches_nothing_and_counts_per_instance(tmp_path: Path, database_url: str) -> None:
+    """What instances sharing only PostgreSQL give up (docs/decisions.md, Read caches), and what they keep."""
+    settings = Settings(data_dir=tmp_path, database_url=database_url, jwt_secret="s" * 40, preload_models=False)
+    apps = [create_app(settings, make_providers()) for _ in range(2)]
+    one, two = (httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://t") for a in apps)
+    try:
+        account = await new_account(one)
+        await set_tier_elsewhere(database_url, account.email, "enterprise", 3)
+
+        async def listed(http: httpx.AsyncClient) -> int:
+            return (await http.get("/v1/conversations", headers=account.key_headers)).status_code
+
+        for app in apps:
+            await app.state.avatarium.limiter.reset()
+        # Given up: each instance counts alone, so two instances admit twice the limit.
+        assert [await listed(http) for http in [one, two] * 4] == [200] * 6 + [429] * 2
+        assert all(app.state.avatarium.stamps is None for app in apps)  # and nothing is served from memory
+        # Kept: a key revoked through one instance is refused by the other at once.
+        for app in apps:
+            await app.state.avatarium.limiter.reset()
+        keys = await one.get("/v1/api-keys", headers=account.jwt_headers)
+        revoked = await one.delete(f"/v1/api-keys/{keys.json()['data'][0]['id']}", headers=account.jwt_headers)
+        assert revoked.status_code == 200
+        assert (await two.get("/v1/conversations", headers=account.key_headers)).status_code == 401
+    finally:
+        for http, app in zip((one, two), apps, strict=True):
+            await http.aclose()
+            await app.state.avatarium.engine.dispose()

@@ -52,7 +52,13 @@ def _data_dir(settings: Settings) -> str:
 def _redis(settings: Settings) -> str:
     if settings.redis_url:
         return overview.hide_secrets(settings.redis_url)
-    return "none: rate limits, socket fan-out and caches live in this process (AVATARIUM_REDIS_URL)"
+    if settings.resolved_database_url.startswith("sqlite"):
+        return "none: rate limits, socket fan-out and caches live in this process (AVATARIUM_REDIS_URL)"
+    # What several instances on one PostgreSQL give up without Redis (docs/decisions.md, Read caches).
+    return (
+        "none: rate limits and socket fan-out are this instance's own and nothing is cached, "
+        "every request reads the database (AVATARIUM_REDIS_URL shares them)"
+    )
 
 
 def _signup(settings: Settings) -> str:
