@@ -95,14 +95,16 @@ class RedisStamps(Stamps):
 
     def __init__(self, url: str) -> None:
         from avatarium import redis_client
+        from avatarium.redis_line import Line
 
         self._redis: Any = redis_client.connect(url)
+        self._line = Line(url)  # reads are on the request path: the cheap, pipelined connection
         self._pending: set[str] = set()
         self._retrying: asyncio.Task[None] | None = None
 
     async def read(self, key: str) -> int:
         await self.catch_up()
-        value = await self._redis.hget(self.HASH, slot_of(key))
+        value = await self._line.call("HGET", self.HASH, slot_of(key))
         return int(value) if value is not None else 0
 
     async def read_many(self, keys: Iterable[str]) -> dict[str, int]:
@@ -111,7 +113,7 @@ class RedisStamps(Stamps):
         if not keys:
             return {}
         await self.catch_up()
-        values = await self._redis.hmget(self.HASH, [slot_of(key) for key in keys])
+        values = await self._line.call("HMGET", self.HASH, *(slot_of(key) for key in keys))
         return {key: int(value) if value is not None else 0 for key, value in zip(keys, values, strict=True)}
 
     async def catch_up(self) -> None:
@@ -143,6 +145,7 @@ class RedisStamps(Stamps):
     async def close(self) -> None:
         if self._retrying is not None:
             self._retrying.cancel()
+        await self._line.close()
         await self._redis.aclose()
 
 
