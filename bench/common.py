@@ -43,6 +43,11 @@ class Served:
     base: str
     pid: int
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_bytes(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -183,11 +188,13 @@ def wrk(url: str, headers: dict[str, str] | None = None, seconds: int = 6, conne
     return float(match.group(1))
 
 
-def wrk_together(targets: Sequence[tuple[str, dict[str, str] | None]], connections: int = 8) -> float:
-    """Requests per second of several wrk processes run at once, one per target URL, added up."""
+def wrk_together(
+    targets: Sequence[tuple[str, dict[str, str] | None]], seconds: int = 6, connections: int = 8
+) -> tuple[float, int]:
+    """Requests per second of several wrk processes run at once, one per target URL, added up; and for how long."""
     with ThreadPoolExecutor(len(targets)) as pool:
-        rates = pool.map(lambda target: wrk(target[0], target[1], connections=connections), targets)
-        return sum(rates)
+        rates = pool.map(lambda target: wrk(target[0], target[1], seconds, connections), targets)
+        return sum(rates), seconds
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

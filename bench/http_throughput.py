@@ -19,12 +19,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 import httpx
 
-from bench.common import avatarium_server, bench_database, median, own_redis, uvicorn_server, wrk, wrk_together
+from bench.common import (
+    Served,
+    avatarium_serve,
+    avatarium_server,
+    bench_database,
+    median,
+    own_redis,
+    uvicorn_server,
+    wrk,
+    wrk_together,
+)
 
 ROUNDS = 5
 Results = dict[str, list[float]]
@@ -67,20 +78,31 @@ def _round(env: dict[str, str], auth: dict[str, str], paths: dict[str, str], sca
         record("bare avatars", wrk(bare + avatars))
         record("bare conversation", wrk(bare + conversation, auth))
         record("bare conversation_db", wrk(bare + conversation.replace("/v1/", "/db/"), auth))
-    with avatarium_server(env) as ours:
-        record("ours avatars", wrk(ours + avatars))
-        record("ours conversation", wrk(ours + conversation, auth))
+    with avatarium_serve(env) as ours:
+        record("ours avatars", wrk(ours.base + avatars))
+        record("ours conversation", wrk(ours.base + conversation, auth))
         if scaled:
-            record("one avatars", wrk_together([(ours + avatars, None)] * 2))
-            record("one conversation", wrk_together([(ours + conversation, auth)] * 2))
+            for name, path, headers in (("avatars", avatars, None), ("conversation", conversation, auth)):
+                _instances(f"one {name}", [ours, ours], path, headers, record)
     with uvicorn_server("bench.unlimited_app:app", env) as unlimited:
         record("unlimited avatars", wrk(unlimited + avatars))
         record("unlimited conversation", wrk(unlimited + conversation, auth))
     if scaled:
         with ExitStack() as stack:
-            bases = [stack.enter_context(avatarium_server(env)) for _ in range(2)]
-            record("two avatars", wrk_together([(base + avatars, None) for base in bases]))
-            record("two conversation", wrk_together([(base + conversation, auth) for base in bases]))
+            two = [stack.enter_context(avatarium_serve(env)) for _ in range(2)]
+            for name, path, headers in (("avatars", avatars, None), ("conversation", conversation, auth)):
+                _instances(f"two {name}", two, path, headers, record)
+
+
+def _instances(
+    name: str, targets: list[Served], path: str, headers: dict[str, str] | None, record: Callable[[str, float], None]
+) -> None:
+    """Two wrk at once, one per target; the rate, and the requests per CPU second of the instances."""
+    instances = {served.pid: served for served in targets}.values()
+    before = sum(served.cpu_seconds() for served in instances)
+    rate, seconds = wrk_together([(served.base + path, headers) for served in targets])
+    record(name, rate)
+    record(name + " per cpu", rate * seconds / (sum(served.cpu_seconds() for served in instances) - before))
 
 
 def _report(results: Results, scaled: bool) -> None:
@@ -106,6 +128,7 @@ def _report(results: Results, scaled: bool) -> None:
         print(f"\n{'instances on PostgreSQL + Redis (2 wrk)':<62} {'one':>10} {'two':>10} {'ratio':>7} {'target':>7}")
         for name, label, _target in endpoints:
             row(label, rate(f"one {name}"), rate(f"two {name}"), "1.6x")
+            row("  requests per CPU second of the instances", rate(f"one {name} per cpu"), rate(f"two {name} per cpu"))
 
 
 if __name__ == "__main__":
