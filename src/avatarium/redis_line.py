@@ -56,12 +56,13 @@ class _Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self.lost: BaseException | None = None
+        self.loop = asyncio.get_running_loop()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
 
     def send(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         future: asyncio.Future[Any] = loop.create_future()
         if self.lost is not None:
             future.set_exception(RedisConnectionError(f"Redis connection lost: {self.lost}"))
@@ -85,7 +86,7 @@ class _Connection(asyncio.Protocol):
     def _check_waiting(self) -> None:
         if not self._waiting:
             return
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         if loop.time() - self._waiting[0][1] > TIMEOUT_SECONDS:
             self.fail(RedisTimeoutError(f"Redis did not answer within {TIMEOUT_SECONDS} s"))
         else:
@@ -129,8 +130,8 @@ class Line:
 
     async def call(self, *args: Any) -> Any:
         connection = self._connection
-        if connection is None or connection.lost is not None:
-            connection = await self._connected()
+        if connection is None or connection.lost is not None or connection.loop is not asyncio.get_running_loop():
+            connection = await self._connected()  # a connection belongs to the event loop that opened it
         return await connection.send(args)
 
     async def script(self, source: str, sha: str, keys: list[str], args: list[Any]) -> Any:
