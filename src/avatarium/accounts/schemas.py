@@ -28,6 +28,12 @@ class UserOut(WireModel):
     created_at: Timestamp
 
 
+class SessionOut(WireModel):
+    user: UserOut
+    token: str = Field(description="A user JWT, for `Authorization: Bearer …`")
+    expires_at: str
+
+
 def user_out(user: User, enterprise_default: int) -> dict[str, object]:
     return UserOut(
         id=str(user.id),

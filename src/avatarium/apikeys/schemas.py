@@ -31,13 +31,17 @@ class KeyIn(WireModel):
 class KeyOut(WireModel):
     id: uuid.UUID
     name: str
-    mode: str
+    mode: Literal["live", "test"]
     prefix: str
     last4: str
     created_at: Timestamp
     last_used_at: Timestamp | None
     expires_at: Timestamp | None
     revoked_at: Timestamp | None
+
+
+class KeyCreatedOut(KeyOut):
+    key: str = Field(description="The full secret, shown this once")
 
 
 def key_out(key: ApiKey) -> dict[str, object]:

@@ -35,6 +35,11 @@ class CustomAvatarOut(AvatarOut):
     lipsync: LipsyncOut
 
 
+class DeletedOut(WireModel):
+    id: str
+    deleted: bool
+
+
 class AvatarModelOut(WireModel):
     avatar_id: str
     url: str

@@ -26,3 +26,31 @@ class VendorSynthesizeIn(WireModel):
     voice_id: str | None = Field(default=None, max_length=128)
     model: str | None = Field(default=None, max_length=128)
     format: Format = "wav"
+
+
+class VoiceOut(WireModel):
+    id: str
+    name: str
+    provider: str
+    language: str
+    gender: str
+    available: bool
+    preview_text: str
+
+
+class VisemeOut(WireModel):
+    viseme: str
+    start_ms: int
+    end_ms: int
+
+
+class SpeechOut(WireModel):
+    """The TTS result: the audio inline as base64, and the visemes that line up with it."""
+
+    audio: str
+    format: Format
+    sample_rate: int
+    duration_ms: int
+    voice_id: str
+    provider: str
+    visemes: list[VisemeOut]
