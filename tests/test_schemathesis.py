@@ -28,12 +28,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from avatarium.accounts import service
 from avatarium.app import create_app
 from avatarium.config import Settings
-from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.db.migrate import upgrade
-from tests.conftest import make_providers
+from tests.conftest import make_providers, set_tier_elsewhere
 from tests.fakes.server import serve
 
 pytestmark = pytest.mark.schemathesis
@@ -65,13 +63,6 @@ class Live:
     jwt: str
 
 
-async def _enterprise(database_url: str, email: str) -> None:
-    engine = make_engine(database_url)
-    async with make_sessionmaker(engine, None).begin() as session:
-        await service.set_tier(session, email, "enterprise", 1_000_000)
-    await engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """One server for the module, and an account on it that no rate limit gets in the way of."""
@@ -89,7 +80,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         created = http.post(
             "/v1/api-keys", json={"name": "fuzz", "mode": "test"}, headers={"Authorization": f"Bearer {jwt}"}
         )
-        asyncio.run(_enterprise(database_url, email))
+        asyncio.run(set_tier_elsewhere(database_url, email, "enterprise", 1_000_000))
+        me = http.get("/v1/auth/me", headers={"Authorization": f"Bearer {jwt}"})
+        assert me.json()["data"]["rateLimit"] == 1_000_000  # the server sees the new limit at once
         yield Live(base, created.json()["data"]["key"], jwt)
 
 

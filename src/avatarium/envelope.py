@@ -40,6 +40,12 @@ class WireModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
+class WireIn(WireModel):
+    """Base of request bodies: values of the JSON types the document gives (no `"5"` for 5, no `0` for false)."""
+
+    model_config = ConfigDict(strict=True)
+
+
 class Meta(WireModel):
     request_id: str
     next_cursor: str | None = Field(

@@ -4,11 +4,11 @@ from pydantic import Field, field_validator
 
 from avatarium.accounts.service import MAX_EMAIL, is_email
 from avatarium.db.models import User
-from avatarium.envelope import Timestamp, WireModel
+from avatarium.envelope import Timestamp, WireIn, WireModel
 from avatarium.ratelimit import tier_limit
 
 
-class Credentials(WireModel):
+class Credentials(WireIn):
     email: str = Field(max_length=MAX_EMAIL)
     password: str = Field(max_length=256)
 

@@ -13,7 +13,7 @@ from avatarium import sse
 from avatarium.ai import service
 from avatarium.ai.schemas import ChatResultOut, ModelOut, ProviderOut
 from avatarium.deps import ApiCaller, StateDep, public_caller
-from avatarium.envelope import WireModel, enveloped
+from avatarium.envelope import WireIn, enveloped
 from avatarium.errors import provider_error
 from avatarium.openapi import PROVIDER_ERRORS, errors, event_stream
 from avatarium.providers.base import ChatMessage, Finish, ProviderError
@@ -23,12 +23,12 @@ from avatarium.responses import ok
 router = APIRouter(tags=["ai"])
 
 
-class ChatMessageIn(WireModel):
+class ChatMessageIn(WireIn):
     role: Literal["system", "user", "assistant"]
     content: str = Field(min_length=1, max_length=32000)
 
 
-class ChatIn(WireModel):
+class ChatIn(WireIn):
     model: str = DEFAULT_MODEL
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
     temperature: float | None = Field(default=None, ge=0, le=2)

@@ -8,13 +8,13 @@ from pydantic import Field, field_validator
 
 from avatarium.apikeys.service import MAX_NAME
 from avatarium.db.models import ApiKey
-from avatarium.envelope import Timestamp, WireModel, utcnow
+from avatarium.envelope import Timestamp, WireIn, WireModel, utcnow
 
 
-class KeyIn(WireModel):
+class KeyIn(WireIn):
     name: str = Field(min_length=1, max_length=MAX_NAME)
     mode: Literal["live", "test"] = "live"
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, strict=False)  # an ISO 8601 string
 
     @field_validator("expires_at")
     @classmethod

@@ -5,14 +5,14 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from avatarium.db.models import Conversation, Message
-from avatarium.envelope import Timestamp, WireModel
+from avatarium.envelope import Timestamp, WireIn, WireModel
 from avatarium.tts.schemas import SpeechOut
 
 MAX_METADATA_KEYS = 16
 MetadataValue = str | int | float | bool | None
 
 
-class CreateIn(WireModel):
+class CreateIn(WireIn):
     avatar_id: str = Field(max_length=64)
     persona_id: str | None = Field(default=None, max_length=64)
     voice_id: str | None = Field(default=None, max_length=128)
@@ -33,7 +33,7 @@ class CreateIn(WireModel):
         return value
 
 
-class MessageIn(WireModel):
+class MessageIn(WireIn):
     content: str = Field(min_length=1, max_length=4000)
     audio: bool = False
     stream: bool = False
