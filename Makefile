@@ -44,9 +44,9 @@ run: $(STAMP)
 	AVATARIUM_SIGNUP_TIER=$${AVATARIUM_SIGNUP_TIER:-$(SIGNUP_TIER)} $(BIN)/avatarium serve --host $(HOST) --port $(PORT)
 
 lint: $(TEST_STAMP) $(NODE_STAMP)
-	$(BIN)/ruff check src tests bench examples assets
-	$(BIN)/ruff format --check src tests bench examples assets
-	npx eslint src/avatarium/web/static scripts tests/js eslint.config.js
+	$(BIN)/ruff check src tests testkit bench examples assets
+	$(BIN)/ruff format --check src tests testkit bench examples assets
+	npx eslint src/avatarium/web/static scripts tests/js examples eslint.config.js
 	node scripts/vendor-web.mjs --check
 
 typecheck: $(TEST_STAMP) $(NODE_STAMP)

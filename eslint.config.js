@@ -27,4 +27,8 @@ export default [
     languageOptions: { globals: { ...globals.audioWorklet } },
   },
   { files: ['scripts/*.mjs', 'tests/js/*.mjs'], languageOptions: { globals: { ...globals.node } } },
+  {
+    files: ['examples/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, WebSocket: 'readonly' } },
+  },
 ];

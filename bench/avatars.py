@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pygltflib
-from tests.support.gltf import ARKIT, Builder, shape_offsets, sphere
 
 from avatarium.avatars.rig import arkit, portrait
 from avatarium.avatars.rig.baking import bake
@@ -25,6 +24,7 @@ from avatarium.gltf.accessors import Reader
 from avatarium.gltf.container import parse
 from avatarium.gltf.validation import validate
 from bench.common import median
+from testkit.gltf import ARKIT, Builder, shape_offsets, sphere
 
 REPEATS = 5
 

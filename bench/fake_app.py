@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.tts import InstantTTS
-
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.registry import Providers
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.tts import InstantTTS
 
 LONG = " ".join(f"This is sentence number {n} of a long answer." for n in range(1, 200))
 _delay = float(os.environ.get("BENCH_TOKEN_DELAY", "0"))

@@ -13,9 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 import httpx
-from tests.fakes import vendors
 
 from bench.common import avatarium_server, bench_database, percentile, uvicorn_server
+from testkit.fakes import vendors
 
 SAMPLES = 100
 CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
@@ -82,7 +82,7 @@ async def _measure(fake: str, ours: str, headers: dict[str, str]) -> None:
 
 def main() -> None:
     base_env, headers = bench_database("vendors")
-    with uvicorn_server("tests.fakes.vendors:app", {}, ready_path="/") as fake:
+    with uvicorn_server("testkit.fakes.vendors:app", {}, ready_path="/") as fake:
         env = {
             **base_env,
             "AVATARIUM_PRELOAD_MODELS": "false",  # only vendors serve here; loading local models would add noise

@@ -25,7 +25,6 @@ from contextlib import aclosing
 from typing import Any
 
 import httpx
-from tests.support.speech import encode, frames, silence
 from websockets.asyncio.client import ClientConnection, connect
 
 from avatarium.presets.catalog import Catalog
@@ -36,6 +35,7 @@ from avatarium.providers.local.whisper import LocalWhisperSTT
 from avatarium.text import FIRST_CLAUSE_WORDS, SentenceChunker
 from avatarium.voice.pcm import resample
 from bench.common import bench_database, percentile, uvicorn_process
+from testkit.speech import encode, frames, silence
 
 QUESTIONS = [
     "What is the capital of France?",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.stt import ScriptedSTT
-from tests.fakes.tts import InstantTTS
-
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.registry import Providers
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.stt import ScriptedSTT
+from testkit.fakes.tts import InstantTTS
 
 # A reply that does not repeat the question: the server would take the question for its own echo.
 _llm = ScriptedLLM(reply=lambda _request: "Sure. Let me think about that for a moment. Here is my answer.")

@@ -16,18 +16,17 @@ from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
 from avatarium.providers.base import LLMProvider
-from avatarium.providers.local.tts import LocalTTS
 from avatarium.providers.local.whisper import LocalWhisperSTT
 from avatarium.providers.registry import Providers
-from tests.fakes.llm import ScriptedLLM
+from testkit.fakes.llm import ScriptedLLM
+from testkit.voices import LOCAL_TTS
 from tests.support import postgres
 
-_LOCAL_TTS = LocalTTS()  # loading a voice takes a second: share it
 LOCAL_STT = LocalWhisperSTT()  # loaded on first use (a few seconds), then shared
 
 
 def make_providers(llm: LLMProvider | None = None) -> Providers:
-    return Providers({"local": llm or ScriptedLLM()}, {"local": _LOCAL_TTS}, stt={"local": LOCAL_STT})
+    return Providers({"local": llm or ScriptedLLM()}, {"local": LOCAL_TTS}, stt={"local": LOCAL_STT})
 
 
 @pytest.fixture(params=["sqlite"])

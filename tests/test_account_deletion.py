@@ -17,8 +17,8 @@ from websockets.exceptions import ConnectionClosed
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.fakes.server import serve
 from tests.conftest import Account, make_providers, new_account, set_tier_elsewhere
-from tests.fakes.server import serve
 from tests.support.cli import avatarium, environment
 from tests.support.redis import redis_url
 

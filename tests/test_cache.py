@@ -22,8 +22,8 @@ from avatarium.config import Settings
 from avatarium.db.changes import mark_changed
 from avatarium.db.engine import make_engine, make_sessionmaker
 from avatarium.db.migrate import upgrade
+from testkit.fakes.server import serve
 from tests.conftest import Account, make_providers, new_account, set_tier_elsewhere
-from tests.fakes.server import serve
 from tests.support.redis import redis_url
 
 REDIS_URL = redis_url(13)

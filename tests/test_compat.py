@@ -17,11 +17,11 @@ from fastapi import FastAPI
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.factory import build_providers
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.server import free_port, serve
+from testkit.fakes.vendors import STATE, WORDS, selfhosted
+from testkit.fakes.vendors.harness import tone
 from tests.conftest import Account, create_conversation, new_account, set_tier
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.server import free_port, serve
-from tests.fakes.vendors import STATE, WORDS, selfhosted
-from tests.fakes.vendors.harness import tone
 
 REPLY = "".join(WORDS).strip()
 LLAMA = "compat/meta-llama/Llama-3.2-1B-Instruct"

@@ -16,9 +16,9 @@ from avatarium.config import Settings
 from avatarium.db.models import Conversation, Message
 from avatarium.providers.base import Speech
 from avatarium.providers.registry import Providers
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.tts import InstantTTS
 from tests.conftest import Account, create_conversation, new_account, set_tier
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.tts import InstantTTS
 
 # The same rules must hold on both supported databases.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)

@@ -20,9 +20,9 @@ from avatarium.avatars.rig import arkit, vrm
 from avatarium.config import Settings
 from avatarium.db.models import CustomAvatar
 from avatarium.visemes import VISEMES
+from testkit import gltf
+from testkit.gltf import Served, pack
 from tests.conftest import Account, new_account, set_tier
-from tests.support import gltf
-from tests.support.gltf import Served, pack
 
 GLB = "model/gltf-binary"
 

@@ -17,8 +17,8 @@ from argon2 import PasswordHasher
 
 from avatarium.app import create_app
 from avatarium.config import Settings
+from testkit.fakes.server import loop_cpu_seconds, serve
 from tests.conftest import make_providers
-from tests.fakes.server import loop_cpu_seconds, serve
 
 COUNT = 20
 

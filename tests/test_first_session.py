@@ -15,8 +15,8 @@ from websockets.asyncio.client import connect
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.fakes.server import serve
 from tests.conftest import make_providers
-from tests.fakes.server import serve
 
 MAKEFILE = Path(__file__).parents[1] / "Makefile"
 TURNS = 10

@@ -8,7 +8,7 @@ from typing import Any
 from avatarium.avatars.rig.preparation import prepare
 from avatarium.gltf.container import GltfError
 from avatarium.visemes import VISEMES
-from tests.support import gltf
+from testkit import gltf
 
 _VALUES: list[Any] = [None, -1, 0, 1, 3, 2**31, 1.5, float("inf"), "x", [], {}, True, [0], {"a": 1}, 5126, "VEC3"]
 

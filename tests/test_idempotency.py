@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from avatarium.db.models import Conversation
+from testkit.fakes.llm import ScriptedLLM
 from tests.conftest import Account
-from tests.fakes.llm import ScriptedLLM
 
 
 async def _conversations(app: FastAPI) -> int:

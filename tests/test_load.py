@@ -11,8 +11,8 @@ import pytest
 
 from avatarium.app import create_app
 from avatarium.config import Settings
+from testkit.fakes.server import serve
 from tests.conftest import make_providers, new_account, set_tier_elsewhere
-from tests.fakes.server import serve
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 

@@ -19,8 +19,8 @@ from websockets.asyncio.client import connect
 
 from avatarium.app import create_app
 from avatarium.config import Settings
+from testkit.fakes.server import serve
 from tests.conftest import make_providers
-from tests.fakes.server import serve
 from tests.support import postgres
 from tests.support.proxy import CuttableProxy, cuttable
 from tests.support.redis import SERVER as REDIS_SERVER

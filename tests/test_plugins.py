@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.factory import build_providers
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.server import serve
+from testkit.fakes.vendors import STATE, WORDS, parrot
 from tests.conftest import Account, new_account, set_tier
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.server import serve
-from tests.fakes.vendors import STATE, WORDS, parrot
 
 REPLY = "".join(WORDS)
 

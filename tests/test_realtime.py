@@ -16,9 +16,9 @@ from websockets.exceptions import ConnectionClosed
 
 from avatarium.app import create_app
 from avatarium.config import Settings
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.server import serve
 from tests.conftest import make_providers, set_tier_elsewhere
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.server import serve
 from tests.support.redis import redis_url as redis_server_url
 
 LONG_REPLY = " ".join(f"This is sentence number {n} of a long answer." for n in range(1, 40))
@@ -145,6 +145,40 @@ async def test_client_token_in_query(rt: Client) -> None:
         assert (await recv(ws))["type"] == "ready"
         await ws.send(json.dumps({"type": "ping"}))
         assert (await recv(ws)) == {"type": "pong"}
+
+
+async def test_a_fresh_client_token_reopens_the_socket_once_the_first_has_expired(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "short", database_url=database_url, jwt_secret="s" * 40, client_token_ttl_seconds=1
+    )
+    with serve(create_app(settings, make_providers())) as base:
+        async with httpx.AsyncClient(base_url=base) as http:
+            rt = await Client(base, http, database_url).register()
+            conversation = await rt.conversation()
+            await asyncio.sleep(2)
+            assert await _close_code(rt.ws_url(conversation, conversation["clientToken"])) == 4401
+            renewed = await http.post(f"/v1/conversations/{conversation['id']}/client-token", headers=rt.headers)
+            assert renewed.status_code == 201 and renewed.headers["cache-control"] == "no-store"
+            fresh = renewed.json()["data"]
+            assert fresh["conversationId"] == conversation["id"] and fresh["wsUrl"] == conversation["wsUrl"]
+            assert fresh["clientTokenExpiresAt"] > conversation["clientTokenExpiresAt"]
+            async with connect(rt.ws_url(conversation, fresh["clientToken"])) as ws:
+                assert (await recv(ws))["type"] == "ready"
+
+
+async def test_client_tokens_are_issued_only_to_the_owner_of_an_active_conversation(rt: Client, server: str) -> None:
+    conversation = await rt.conversation()
+    path = f"/v1/conversations/{conversation['id']}/client-token"
+    other = await Client(server, rt.http, rt.database_url).register()
+    assert (await rt.http.post(path, headers=other.headers)).json()["error"]["code"] == "NOT_FOUND"
+    with_client_token = {"Authorization": f"Bearer {conversation['clientToken']}"}
+    assert (await rt.http.post(path, headers=with_client_token)).status_code == 401  # it opens a socket, no more
+    assert (await rt.http.post("/v1/conversations/nope/client-token", headers=rt.headers)).status_code == 404
+    await rt.http.post(f"/v1/conversations/{conversation['id']}/end", headers=rt.headers)
+    ended = await rt.http.post(path, headers=rt.headers)
+    assert ended.status_code == 409 and ended.json()["error"]["code"] == "CONFLICT"
 
 
 async def _close_code(url: str, headers: dict[str, str] | None = None) -> int | None:

@@ -17,10 +17,10 @@ from websockets.asyncio.client import ClientConnection
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.base import ChatRequest
+from testkit.fakes.llm import ScriptedLLM, echo_reply
+from testkit.fakes.server import serve
+from testkit.speech import frames, heard, silence, spoken
 from tests.conftest import make_providers
-from tests.fakes.llm import ScriptedLLM, echo_reply
-from tests.fakes.server import serve
-from tests.support.speech import frames, heard, silence, spoken
 from tests.test_realtime import Client, recv, until
 
 QUESTION = "What is the capital of France?"

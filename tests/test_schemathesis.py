@@ -30,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.fakes.server import serve
 from tests.conftest import make_providers, set_tier_elsewhere
-from tests.fakes.server import serve
 
 pytestmark = pytest.mark.schemathesis
 

@@ -20,8 +20,9 @@ from pydantic import SecretStr, ValidationError
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.storage.signature import Credentials, sign
+from testkit import gltf
 from tests.conftest import Account, make_providers, new_account, set_tier
-from tests.support import gltf, s3
+from tests.support import s3
 from tests.test_custom_avatars import assert_nothing_stored, upload, uploaded
 
 

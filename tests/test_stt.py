@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from avatarium.stt import decode
+from testkit.speech import encode, heard, silence, spoken
 from tests.conftest import Account, new_account
-from tests.support.speech import encode, heard, silence, spoken
 
 QUESTION = "How far away is the moon?"
 MEDIA = {"wav": "audio/wav", "mp3": "audio/mpeg", "webm": "audio/webm", "ogg": "audio/ogg", "mp4": "audio/mp4"}

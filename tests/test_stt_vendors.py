@@ -14,11 +14,11 @@ from avatarium.config import Settings
 from avatarium.providers.base import ProviderError
 from avatarium.providers.factory import build_providers
 from avatarium.providers.registry import Providers
+from testkit.fakes import vendors
+from testkit.fakes.server import serve
+from testkit.fakes.stt import ScriptedSTT
+from testkit.fakes.vendors.harness import tone
 from tests.conftest import make_providers
-from tests.fakes import vendors
-from tests.fakes.server import serve
-from tests.fakes.stt import ScriptedSTT
-from tests.fakes.vendors.harness import tone
 from tests.test_vendors import vendor_env
 
 PCM = tone(16000, 1500)

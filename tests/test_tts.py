@@ -15,10 +15,10 @@ import pytest
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.registry import Providers
+from testkit.fakes import tts as instant_tts
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.tts import InstantTTS
 from tests.conftest import Account, new_account
-from tests.fakes import tts as instant_tts
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.tts import InstantTTS
 
 VOICE = "piper-en-us-joe"
 

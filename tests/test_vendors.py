@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.factory import build_providers
+from testkit.fakes import vendors
+from testkit.fakes.llm import ScriptedLLM
+from testkit.fakes.server import serve
 from tests.conftest import Account, create_conversation, new_account, set_tier
-from tests.fakes import vendors
-from tests.fakes.llm import ScriptedLLM
-from tests.fakes.server import serve
 
 REPLY = "Hello from the cloud. This is a fake reply."
 CHAT_MODELS = [

@@ -9,7 +9,7 @@ from avatarium.errors import ApiError
 from avatarium.voice.input import MAX_FRAME_BYTES, InputAudio, VoiceEvent, VoiceInput
 from avatarium.voice.pcm import Resampler, to_float
 from avatarium.voice.vad import WINDOW, SileroModel
-from tests.support.speech import frames, noise, silence, spoken
+from testkit.speech import frames, noise, silence, spoken
 
 VAD = SileroModel()
 QUESTION = "What is the capital of France?"

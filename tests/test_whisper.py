@@ -9,8 +9,8 @@ import pytest
 
 from avatarium.providers.base import ProviderError
 from avatarium.providers.local import whisper
+from testkit.speech import heard, noise, silence, spoken
 from tests.conftest import LOCAL_STT
-from tests.support.speech import heard, noise, silence, spoken
 
 
 def test_the_model_files_are_systrans_whisper_base_and_its_languages_come_from_the_tokenizer() -> None:

@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
+from testkit.fakes.llm import ScriptedLLM
 from tests.conftest import Account
-from tests.fakes.llm import ScriptedLLM
 
 REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

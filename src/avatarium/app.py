@@ -19,6 +19,7 @@ from avatarium.auth.tokens import TokenSigner, load_or_create_secret
 from avatarium.avatars.downloads import router as avatar_downloads
 from avatarium.avatars.routes import assets as avatar_assets
 from avatarium.avatars.routes import router as avatars_router
+from avatarium.cache.lru import LRU
 from avatarium.cache.stamps import make_stamps
 from avatarium.config import MAX_MODEL_BYTES, Settings
 from avatarium.conversations.reads import ConversationReads
@@ -38,7 +39,6 @@ from avatarium.state import AppState
 from avatarium.storage.factory import make_storage
 from avatarium.stt.routes import BODY_RULE as STT_BODY_RULE
 from avatarium.stt.routes import router as stt_router
-from avatarium.tts.preview import PreviewCache
 from avatarium.tts.routes import router as tts_router
 from avatarium.tts.routes import vendor_routes
 from avatarium.web import routes as web
@@ -70,7 +70,7 @@ def build_state(settings: Settings, providers: Providers | None = None) -> AppSt
         catalog=catalog,
         providers=providers or build_providers(settings),
         fanout=make_fanout(settings.redis_url, settings.socket_max_pending_events),
-        previews=PreviewCache(),
+        previews=LRU(),
         storage=make_storage(settings),
     )
 

@@ -6,9 +6,9 @@ import socket
 from collections.abc import Iterable
 
 from avatarium import __version__, overview
+from avatarium.accounts.tiers import tier_limit
 from avatarium.config import Settings
 from avatarium.providers.registry import DEFAULT_MODEL, Providers
-from avatarium.ratelimit import tier_limit
 
 SHOWN_PER_PROVIDER = 5
 _LABEL = 12

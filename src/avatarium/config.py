@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     access_log: bool = False  # one log line per request (uvicorn's); Prometheus counts requests either way
     preload_models: bool = True  # load the embedded model and voice at start-up, in the background
+    # On SIGTERM: how long running socket turns may go on before they are cut (stored as interrupted).
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
 
     # Uploaded avatar files: unset, a directory in the data dir; `s3://bucket/prefix` or `file:///path` otherwise.
     storage_url: str | None = None

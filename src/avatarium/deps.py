@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium import idempotency
+from avatarium.accounts.tiers import tier_limit
 from avatarium.auth.principal import Principal, bearer_token
 from avatarium.errors import ApiError, unauthorized
-from avatarium.ratelimit import Decision, tier_limit
+from avatarium.ratelimit import Decision
 from avatarium.state import AppState
 
 

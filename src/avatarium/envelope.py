@@ -27,10 +27,6 @@ Timestamp = Annotated[
 ]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class WireModel(BaseModel):
     """Base of every wire model: camelCase on the wire, snake_case in Python."""
 

@@ -89,6 +89,7 @@ _PROVIDER_MESSAGES = {
     "timeout": "The {provider} provider did not answer in time",
     "rate_limit": "The {provider} provider is rate limiting this server; try again shortly",
     "unavailable": "The {provider} provider is unavailable",
+    "busy": "The {provider} provider has too many requests waiting; try again shortly",
     "not_configured": "The {provider} provider is not configured on this server",
     "auth": "The {provider} provider refused this server's credentials",
     "bad_request": "The {provider} provider rejected the request",
@@ -99,7 +100,8 @@ def provider_error(exc: ProviderError) -> ApiError:
     """One mapping from provider failures to our statuses; vendor payloads never pass through."""
     if exc.category == "unknown":
         return bad_request(exc.message, exc.field, "unknown")
-    return ApiError(exc.http_status, _PROVIDER_MESSAGES[exc.category].format(provider=exc.provider))
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return ApiError(exc.http_status, _PROVIDER_MESSAGES[exc.category].format(provider=exc.provider), headers=headers)
 
 
 # Seconds a client should wait before retrying when a dependency is down.

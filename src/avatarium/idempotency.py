@@ -22,8 +22,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from avatarium.clock import utcnow
 from avatarium.db.models import IdempotencyRecord
-from avatarium.envelope import request_id_of, utcnow
+from avatarium.envelope import request_id_of
 from avatarium.errors import ApiError, bad_request
 from avatarium.state import AppState
 

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 WINDOW_SECONDS = 60
-TIER_LIMITS = {"free": 10, "creator": 30, "pro": 60}
-TIERS = ("free", "creator", "pro", "enterprise")
 
 
 @dataclass(frozen=True)
@@ -44,13 +42,6 @@ class Decision:
         if not self.allowed:
             headers["Retry-After"] = str(self.retry_after)
         return headers
-
-
-def tier_limit(tier: str, custom: int | None, enterprise_default: int) -> int:
-    """Requests per minute for an account: the operator's number wins, then the tier table."""
-    if custom is not None:
-        return custom
-    return TIER_LIMITS.get(tier, enterprise_default)
 
 
 def _decision(allowed: bool, limit: int, count: int, oldest: float, now: float, window: float) -> Decision:

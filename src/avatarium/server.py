@@ -1,7 +1,8 @@
-"""Serving the app with uvicorn: on a socket bound beforehand, with a banner once it is up.
+"""Serving the app with uvicorn: on a socket bound beforehand, with a banner once it is up, leaving gracefully.
 
 `uvicorn avatarium.server:app` also works: the app is then built on first access, from
-the environment.
+the environment. The graceful drain is ours, in one worker; uvicorn's own servers (`uvicorn ...`,
+`--workers N`) close sockets at once on SIGTERM, without letting turns finish.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.providers.factory import build_providers
 from avatarium.providers.registry import Providers
+from avatarium.realtime.drain import Drain
+from avatarium.state import AppState
 
 WS_MAX_BYTES = 1024 * 1024
 
@@ -45,17 +48,45 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-class _AnnouncingServer(uvicorn.Server):
-    """Prints the banner once the app has started and the socket accepts connections."""
+class _Server(uvicorn.Server):
+    """uvicorn's server, which prints the banner once it is up and, on SIGTERM, stops accepting
+    connections, lets the app's sockets drain, then shuts down as uvicorn does (in-flight HTTP
+    requests finish, then the lifespan ends)."""
 
-    def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
+    def __init__(
+        self, config: uvicorn.Config, grace_seconds: float, announce: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(config)
+        self._grace_seconds = grace_seconds
         self._announce = announce
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        if self.started:
+        if self.started and self._announce is not None:
             self._announce()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:  # no new connections while the sockets drain: the balancer sends them elsewhere
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        drain = _drain_of(self.config.loaded_app)
+        if drain is not None:
+            draining = asyncio.create_task(drain.run(self._grace_seconds))
+            while not draining.done() and not self.force_exit:  # a second Ctrl+C stops waiting
+                await asyncio.wait({draining}, timeout=0.1)
+            draining.cancel()
+        await super().shutdown(sockets)
+
+
+def _drain_of(app: Any) -> Drain | None:
+    """The app's drain, under the middleware uvicorn wraps it in (each keeps the inner app as `app`)."""
+    while app is not None:
+        state = getattr(getattr(app, "state", None), "avatarium", None)
+        if isinstance(state, AppState):
+            return state.drain
+        app = getattr(app, "app", None)
+    return None
 
 
 def _options(settings: Settings) -> dict[str, Any]:
@@ -64,6 +95,7 @@ def _options(settings: Settings) -> dict[str, Any]:
         "access_log": settings.access_log,
         "proxy_headers": settings.trust_proxy,
         "ws_max_size": WS_MAX_BYTES,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,  # HTTP requests still running after the drain
     }
 
 
@@ -77,8 +109,10 @@ def run(settings: Settings, listener: socket.socket, workers: int) -> None:
     if workers == 1:
         app = build(settings)
         providers: Providers = app.state.avatarium.providers
-        server = _AnnouncingServer(
-            uvicorn.Config(app, **_options(settings)), lambda: _print(banner.render(settings, providers, url))
+        server = _Server(
+            uvicorn.Config(app, **_options(settings)),
+            settings.shutdown_grace_seconds,
+            lambda: _print(banner.render(settings, providers, url)),
         )
         server.run(sockets=[listener])
         if not server.started:
@@ -88,4 +122,5 @@ def run(settings: Settings, listener: socket.socket, workers: int) -> None:
     providers = build_providers(settings)
     _print(banner.render(settings, providers, url))
     asyncio.run(providers.close())
+    # uvicorn's supervisor builds its own servers: workers close their sockets at once (1012) on SIGTERM.
     uvicorn.run("avatarium.server:build", factory=True, workers=workers, fd=listener.fileno(), **_options(settings))

@@ -10,17 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from avatarium.auth.principal import Authenticator
 from avatarium.auth.tokens import TokenSigner
+from avatarium.cache.lru import LRU
 from avatarium.cache.stamps import Stamps
 from avatarium.config import Settings
 from avatarium.ratelimit import RateLimiter
+from avatarium.realtime.drain import Drain
 from avatarium.storage.base import Storage
-from avatarium.tts.preview import PreviewCache
 
 if TYPE_CHECKING:
     from avatarium.conversations.reads import ConversationReads
     from avatarium.presets.catalog import Catalog
     from avatarium.providers.registry import Providers
     from avatarium.realtime.fanout import Fanout
+    from avatarium.tts.service import Rendered
 
 
 @dataclass
@@ -36,7 +38,8 @@ class AppState:
     catalog: Catalog
     providers: Providers
     fanout: Fanout
-    previews: PreviewCache
+    previews: LRU[tuple[str, str, str], Rendered]  # voice previews, rendered once
     storage: Storage
     # Uploaded models prepared at once (each holds up to ~100 MB and a core); the others wait their turn.
     preparing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    drain: Drain = field(default_factory=Drain)  # the open sockets, told to leave on SIGTERM

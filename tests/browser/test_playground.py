@@ -10,9 +10,9 @@ import httpx
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.fakes.server import serve
 from tests.browser.conftest import POLL_MS, Server, Tab, outside_loop
 from tests.conftest import make_providers
-from tests.fakes.server import serve
 
 
 def test_the_playground_shows_catalogues_and_holds_a_turn(tab: Tab, server: Server) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from testkit.fakes.llm import echo_reply
 from tests.browser.conftest import POLL_MS, Server, Tab
-from tests.fakes.llm import echo_reply
 
 # Samples, every animation frame, the strongest viseme weight on the avatar's meshes, read from the scene.
 MOUTH_PROBE = """

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from tests.fakes.server import free_port
+from testkit.fakes.server import free_port
 
 REGION = "eu-west-1"
 ACCESS_KEY = "AKIDTESTSTORAGE"

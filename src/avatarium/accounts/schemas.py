@@ -3,9 +3,9 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from avatarium.accounts.service import MAX_EMAIL, is_email
+from avatarium.accounts.tiers import tier_limit
 from avatarium.db.models import User
 from avatarium.envelope import Timestamp, WireIn, WireModel
-from avatarium.ratelimit import tier_limit
 
 
 class Credentials(WireIn):

@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium.accounts import repository
+from avatarium.accounts.tiers import TIERS
 from avatarium.auth.passwords import hash_password, verify_password
 from avatarium.cache.stamps import conversation_key, user_key
 from avatarium.db.changes import mark_changed
 from avatarium.db.models import User
 from avatarium.errors import ApiError, bad_request, not_found, unauthorized
-from avatarium.ratelimit import TIERS
 
 MIN_PASSWORD = 8
 MAX_EMAIL = 320

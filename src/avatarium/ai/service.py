@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -61,13 +61,14 @@ async def start(
     local_only: bool,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    queued: Callable[[int], Awaitable[None]] | None = None,
 ) -> ChatStream:
     """Start the chat and wait for its first event, so that a provider failure raises here.
 
     If the provider fails before producing anything, the configured fallbacks are tried in order;
     a request the provider refused (or our key it refused) is not retried elsewhere.
     """
-    request = ChatRequest("", messages, temperature, max_tokens)
+    request = ChatRequest("", messages, temperature, max_tokens, queued)
     chain = providers.chain(model_id)
     for candidate, after in pairwise(chain):
         try:

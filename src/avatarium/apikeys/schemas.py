@@ -7,8 +7,9 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from avatarium.apikeys.service import MAX_NAME
+from avatarium.clock import utcnow
 from avatarium.db.models import ApiKey
-from avatarium.envelope import Timestamp, WireIn, WireModel, utcnow
+from avatarium.envelope import Timestamp, WireIn, WireModel
 
 
 class KeyIn(WireIn):

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from avatarium.apikeys import repository
 from avatarium.auth import keys
 from avatarium.cache.stamps import user_key
+from avatarium.clock import utcnow
 from avatarium.db.changes import mark_changed
 from avatarium.db.models import ApiKey
-from avatarium.envelope import utcnow
 from avatarium.errors import bad_request, not_found
 
 MAX_NAME = 100

@@ -14,7 +14,7 @@ from avatarium.auth.repository import KeyRecord, UserRecord
 from avatarium.auth.tokens import TokenSigner
 from avatarium.cache.stamps import Stamps, user_key
 from avatarium.cache.store import StampedCache
-from avatarium.envelope import utcnow
+from avatarium.clock import utcnow
 
 # lastUsedAt is written at most this often per key and instance, so that reads stay reads.
 LAST_USED_RESOLUTION = timedelta(seconds=60)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import jwt
 
+from avatarium.clock import utcnow
 from avatarium.config import Settings
-from avatarium.envelope import utcnow
 
 ALGORITHM = "HS256"
 _CLIENT_AUDIENCE_SUFFIX = ":ws"

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from avatarium.avatars import files, repository
 from avatarium.avatars.rig.preparation import PreparedModel, prepare
 from avatarium.avatars.schemas import AvatarIn, AvatarPatch
+from avatarium.clock import utcnow
 from avatarium.db.models import CustomAvatar
-from avatarium.envelope import utcnow
 from avatarium.errors import ApiError, bad_request, not_found
 from avatarium.gltf.container import GltfError
 from avatarium.presets.catalog import Catalog

@@ -62,17 +62,36 @@ async def create(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, body: CreateIn
 ) -> JSONResponse:
     conversation, messages = await service.create(session, state.catalog, state.providers, caller, body)
-    token = state.signer.issue_client(
-        str(caller.user_id), str(conversation.id), state.settings.client_token_ttl_seconds
-    )
     data = {
         **conversation_out(conversation),
         "messages": [message_out(m) for m in messages],
+        **_socket_access(request, state, caller, conversation),
+    }
+    return ok(request, data, status=201, headers=NO_STORE)  # it carries the clientToken
+
+
+def _socket_access(request: Request, state: AppState, caller: Principal, conversation: Conversation) -> dict[str, str]:
+    """Where the conversation's socket is, and a client token that opens it (for a browser: no API key)."""
+    token = state.signer.issue_client(
+        str(caller.user_id), str(conversation.id), state.settings.client_token_ttl_seconds
+    )
+    return {
         "wsUrl": _ws_url(request, state, conversation),
         "clientToken": token.token,
         "clientTokenExpiresAt": iso(token.expires_at),
     }
-    return ok(request, data, status=201, headers=NO_STORE)  # it carries the clientToken
+
+
+@router.post("/{conversation_id}/client-token", status_code=201, summary="Issue a new client token for the socket")
+async def client_token(
+    request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str
+) -> JSONResponse:
+    """A fresh `clientToken` for an active conversation of the caller: the app's backend hands it to
+    the page when the one it got at creation has expired (they last `AVATARIUM_CLIENT_TOKEN_TTL_SECONDS`)."""
+    conversation = await service.get(session, caller, conversation_id)
+    service.require_active(conversation)
+    data = {"conversationId": str(conversation.id), **_socket_access(request, state, caller, conversation)}
+    return ok(request, data, status=201, headers=NO_STORE)
 
 
 @router.get(

@@ -14,11 +14,11 @@ from avatarium.auth.principal import Principal
 from avatarium.avatars import service as avatars
 from avatarium.avatars.service import AvatarChoice
 from avatarium.cache.stamps import conversation_key
+from avatarium.clock import utcnow
 from avatarium.conversations import repository
 from avatarium.conversations.schemas import CreateIn
 from avatarium.db.changes import mark_changed
 from avatarium.db.models import Conversation, Message
-from avatarium.envelope import utcnow
 from avatarium.errors import ApiError, bad_request, not_found
 from avatarium.presets.catalog import Catalog, Persona
 from avatarium.providers.base import ChatMessage

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from avatarium.clock import utcnow
 from avatarium.db.types import UTCDateTime
-from avatarium.envelope import utcnow
 
 
 class Base(DeclarativeBase):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -12,7 +12,9 @@ from avatarium.lipsync import VisemeSpan
 __all__ = ["VisemeSpan"]  # re-exported: Speech carries it, so provider code imports both from here
 
 Role = Literal["system", "user", "assistant"]
-ErrorCategory = Literal["auth", "rate_limit", "timeout", "unavailable", "bad_request", "not_configured", "unknown"]
+ErrorCategory = Literal[
+    "auth", "rate_limit", "timeout", "unavailable", "busy", "bad_request", "not_configured", "unknown"
+]
 
 
 class ProviderError(Exception):
@@ -22,12 +24,20 @@ class ProviderError(Exception):
     provider has the model or voice asked for; `field` then names the request field that asked.
     """
 
-    def __init__(self, provider: str, category: ErrorCategory, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        provider: str,
+        category: ErrorCategory,
+        message: str,
+        field: str | None = None,
+        retry_after: int | None = None,  # seconds; told to the client as Retry-After
+    ) -> None:
         super().__init__(f"{provider}: {category}: {message}")
         self.provider = provider
         self.category = category
         self.message = message
         self.field = field
+        self.retry_after = retry_after
 
     @property
     def http_status(self) -> int:
@@ -35,7 +45,7 @@ class ProviderError(Exception):
             return 400
         if self.category == "timeout":
             return 504
-        if self.category in ("unavailable", "not_configured", "rate_limit"):
+        if self.category in ("unavailable", "busy", "not_configured", "rate_limit"):
             return 503
         return 502
 
@@ -52,6 +62,8 @@ class ChatRequest:
     messages: list[ChatMessage]
     temperature: float | None = None
     max_tokens: int | None = None
+    # Told the request's place in line while it waits for a provider that serves one at a time (the embedded model).
+    queued: Callable[[int], Awaitable[None]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

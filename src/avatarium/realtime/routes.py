@@ -19,6 +19,7 @@ from avatarium.db.models import Conversation
 from avatarium.deps import ApiCaller, count_request
 from avatarium.errors import ApiError, outage, provider_error, validation_error
 from avatarium.providers.base import ProviderError
+from avatarium.realtime.drain import CLOSE_RESTART, RESTART_REASON
 from avatarium.realtime.fanout import OVERFLOW, Subscription
 from avatarium.realtime.protocol import ClientMessage, error_event, parse_frame
 from avatarium.realtime.turn import Turn, VoiceTiming
@@ -134,6 +135,11 @@ class Connection:
         while True:
             await asyncio.sleep(self.state.settings.socket_recheck_seconds)
             await self.check_credentials()
+
+    async def leave_on_restart(self) -> None:
+        """Once the instance is leaving: close with 1012 as soon as the running turn is done (or cut)."""
+        await self.state.drain.until_leaving(lambda: self.turn)
+        raise Closed(CLOSE_RESTART, RESTART_REASON)
 
     async def check_credentials(self) -> None:
         if await self.state.auth.recheck(self.caller, self.token) is None:
@@ -266,11 +272,15 @@ async def conversation_socket_over_http(_caller: ApiCaller, conversation_id: str
 async def conversation_socket(socket: WebSocket, conversation_id: str) -> None:
     state: AppState = socket.app.state.avatarium
     await socket.accept()
+    if state.drain.draining:  # a handshake that raced the listener's closing: the client goes elsewhere
+        await socket.close(CLOSE_RESTART, RESTART_REASON)
+        return
     try:
         opened = await _open(socket, state, conversation_id)
         if opened is None:
             return
-        close = await _serve(socket, Connection(socket, state, opened), state, opened)
+        with state.drain.tracking():
+            close = await _serve(socket, Connection(socket, state, opened), state, opened)
     except Exception as exc:
         if outage(exc) is None:
             raise
@@ -286,11 +296,13 @@ async def _serve(socket: WebSocket, connection: Connection, state: AppState, ope
     async with state.fanout.subscribe(opened.conversation.id) as subscription:
         # `ready` only once subscribed: a client may act on it, and must see every event that follows.
         await socket.send_json(opened.ready)
-        tasks = [
-            asyncio.create_task(connection.read()),
-            asyncio.create_task(connection.forward(subscription)),
+        reader = asyncio.create_task(connection.read())
+        forwarder = asyncio.create_task(connection.forward(subscription))
+        watchers = [
             asyncio.create_task(connection.watch_credentials()),
+            asyncio.create_task(connection.leave_on_restart()),
         ]
+        tasks = [reader, forwarder, *watchers]
         try:
             done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             failure = next((t.exception() for t in done if t.exception() is not None), None)
@@ -301,14 +313,14 @@ async def _serve(socket: WebSocket, connection: Connection, state: AppState, ope
         finally:
             await connection.listening.close()
             await connection.interrupt()
-            tasks[0].cancel()
-            tasks[2].cancel()
-            await _drain(tasks[1], subscription)
+            for task in (reader, *watchers):
+                task.cancel()
+            await _flush(forwarder, subscription)
             await asyncio.gather(*tasks, return_exceptions=True)
     return close
 
 
-async def _drain(forwarder: asyncio.Task[None], subscription: Subscription) -> None:
+async def _flush(forwarder: asyncio.Task[None], subscription: Subscription) -> None:
     """Give the forwarder a moment to send pending events (e.g. what the last frame caused), then stop it."""
     for _ in range(50):
         if forwarder.done() or subscription.empty():

@@ -110,7 +110,11 @@ class Turn:
     async def _reply(self) -> None:
         messages = service.prompt(self.conversation, self.history, self.user.content)
         stream = await chat.start(
-            self.state.providers, self.conversation.model, messages, local_only=self.caller.local_only
+            self.state.providers,
+            self.conversation.model,
+            messages,
+            local_only=self.caller.local_only,
+            queued=self._queued,
         )
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         speaker = asyncio.create_task(self._speak_sentences(sentences)) if self.speak else None
@@ -136,6 +140,10 @@ class Turn:
                 speaker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await speaker
+
+    async def _queued(self, position: int) -> None:
+        """The model serves others first: say so, with this turn's place in line (1: next)."""
+        await self.publish({"type": "state", "state": "thinking", "queue": {"position": position}})
 
     async def _speak_sentences(self, sentences: asyncio.Queue[str | None]) -> None:
         """Synthesise each sentence as soon as it is complete, while generation goes on."""

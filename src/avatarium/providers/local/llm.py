@@ -10,11 +10,13 @@ from importlib.resources import files
 from typing import Any
 
 from avatarium.providers.base import ChatEvent, ChatMessage, ChatRequest, Finish, LLMProvider, ProviderError
+from avatarium.providers.local.queue import Line, LineFull
 from avatarium.providers.threads import iterate_in_thread
 
 MODEL_NAME = "smollm2-135m-instruct"
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _TEMPLATE_OVERHEAD = 6  # tokens the chat template adds around each message
+RETRY_AFTER_SECONDS = 5  # told to a request refused because too many are waiting
 
 
 def gguf_path() -> str:
@@ -22,16 +24,18 @@ def gguf_path() -> str:
 
 
 class LocalLLM(LLMProvider):
-    """One llama.cpp context, used by one generation at a time (a context is not thread-safe)."""
+    """One llama.cpp context, used by one generation at a time (a context is not thread-safe): the others
+    wait in line, in arrival order, at most `queue` of them."""
 
     id = "local"
 
-    def __init__(self, *, threads: int = 2, context: int = 2048, max_tokens: int = 256) -> None:
+    def __init__(self, *, threads: int = 2, context: int = 2048, max_tokens: int = 256, queue: int = 8) -> None:
         self._threads = threads
         self._context = context
         self._max_tokens = max_tokens
         self._llama: Any = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # loading and unloading
+        self._line = Line(queue)
 
     def _load(self) -> Any:
         if self._llama is None:
@@ -101,7 +105,17 @@ class LocalLLM(LLMProvider):
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         if request.model != MODEL_NAME:
             raise ProviderError(self.id, "bad_request", f"unknown local model {request.model}")
-        # aclosing: if our consumer stops early, the worker thread must stop before the lock is released.
-        async with self._lock, aclosing(iterate_in_thread(lambda stop: self._generate(request, stop))) as events:
-            async for event in events:
-                yield event
+        try:
+            await self._line.acquire(request.queued)
+        except LineFull as full:
+            raise ProviderError(
+                self.id, "busy", f"{full.waiting} requests are waiting for the model", retry_after=RETRY_AFTER_SECONDS
+            ) from None
+        try:
+            # aclosing: if our consumer stops early, the worker thread must stop before the model is passed on.
+            generation = iterate_in_thread(lambda stop: self._generate(request, stop))
+            async with self._lock, aclosing(generation) as events:
+                async for event in events:
+                    yield event
+        finally:
+            self._line.release()

@@ -18,13 +18,17 @@
     return node;
   }
 
-  /** @param {string} tokenUrl @param {string} avatarId */
-  async function fetchToken(tokenUrl, avatarId) {
+  /**
+   * Ask the site's backend for a conversation and its client token, or (with `conversationId`) for a
+   * fresh token of that conversation once the first has expired.
+   * @param {string} tokenUrl @param {string} avatarId @param {string} [conversationId]
+   */
+  async function fetchToken(tokenUrl, avatarId, conversationId) {
     const response = await fetch(tokenUrl, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ avatarId }),
+      body: JSON.stringify(conversationId ? { avatarId, conversationId } : { avatarId }),
     });
     if (!response.ok) throw new Error(`The token endpoint answered ${response.status}`);
     const body = await response.json();
@@ -68,9 +72,12 @@
     const avatarId = host.dataset.avatarId ?? '';
     let avatar;
     try {
-      const credentials = await fetchToken(host.dataset.tokenUrl ?? '', avatarId);
+      const tokenUrl = host.dataset.tokenUrl ?? '';
+      const credentials = await fetchToken(tokenUrl, avatarId);
+      /** @param {string} conversationId */
+      const getClientToken = async (conversationId) => (await fetchToken(tokenUrl, avatarId, conversationId)).clientToken;
       const { Avatarium } = await import(new URL('sdk/avatarium.js', server).href);
-      avatar = new Avatarium(stage, { avatarId: avatarId || undefined, ...credentials, baseUrl: server.href });
+      avatar = new Avatarium(stage, { avatarId: avatarId || undefined, ...credentials, getClientToken, baseUrl: server.href });
     } catch (error) {
       showError(error);
       return;

@@ -24,6 +24,10 @@ export { api } from './rest.js';
  * @property {string} [baseUrl] the server; default: where this module was loaded from
  * @property {string} [conversationId] a conversation your backend created, with
  * @property {string} [clientToken] the `clientToken` it returned (no API key in the page)
+ * @property {(conversationId: string) => Promise<string>} [getClientToken] a fresh client token for the
+ *   conversation, from your backend (`POST /v1/conversations/:id/client-token`): called when the socket
+ *   must reconnect after its token expired. Without it (and without `apiKey`) such a reconnection fails
+ *   with `UNAUTHORIZED`.
  * @property {string} [apiKey] for demos only: the SDK creates the conversation itself (the key is visible to anyone)
  * @property {string} [personaId] with `apiKey`: the conversation's persona
  * @property {string} [voiceId] with `apiKey`: the conversation's voice
@@ -256,10 +260,31 @@ export class Avatarium {
       onEvent: (event) => this.handle(event),
       onFatal: (error) => this.fatal(error),
       onDrop: () => this.dropped(),
+      renew: this.tokenRenewal(conversationId, url),
     });
     const conversation = /** @type {any} */ (await connected);
     await this.loadAvatar(this.options.avatarId ?? conversation.avatarId);
     if (!this.destroyed) this.events.emit('ready', { conversation });
+  }
+
+  /**
+   * How to reopen the socket once its client token has expired: the page's `getClientToken`, or with
+   * `apiKey` the API itself; undefined when there is no way.
+   * @param {string} conversationId
+   * @param {URL} url the socket URL, whose `token` is replaced
+   * @returns {(() => Promise<string>) | undefined} resolves to the socket URL with a fresh token
+   */
+  tokenRenewal(conversationId, url) {
+    const { getClientToken, apiKey } = this.options;
+    if (!getClientToken && !apiKey) return undefined;
+    return async () => {
+      const path = `/v1/conversations/${encodeURIComponent(conversationId)}/client-token`;
+      const token = getClientToken
+        ? await getClientToken(conversationId)
+        : (await api(this.baseUrl, path, { method: 'POST', token: apiKey })).clientToken;
+      url.searchParams.set('token', token);
+      return url.href;
+    };
   }
 
   /** @returns {Promise<{conversationId: string, clientToken: string}>} */

@@ -9,6 +9,7 @@ const MAX_RETRY_MS = 10_000;
  * @property {(event: any) => void} onEvent every JSON event of the server, `ready` included
  * @property {(error: AvatariumError) => void} onFatal the socket is closed for good (auth, not found, ended, rate limited)
  * @property {() => void} onDrop the socket dropped; a reconnection is scheduled
+ * @property {() => Promise<string>} [renew] the socket URL with a fresh credential, after a 4401
  */
 
 export class Connection {
@@ -25,6 +26,8 @@ export class Connection {
     /** @type {(string | ArrayBuffer)[]} */
     this.outbox = [];
     this.attempts = 0;
+    /** Whether the credential was renewed since the last `ready`: a second 4401 in a row is final. */
+    this.renewed = false;
     this.open = false;
     this.closed = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -50,6 +53,7 @@ export class Connection {
       if (event.type === 'ready') {
         this.open = true;
         this.attempts = 0;
+        this.renewed = false;
         this.flush();
       }
       this.handlers.onEvent(event);
@@ -66,6 +70,10 @@ export class Connection {
     if (socket !== this.socket || this.closed) return;
     this.open = false;
     this.socket = null;
+    if (code === 4401 && this.handlers.renew && !this.renewed) {
+      this.renewWith(this.handlers.renew, reason);
+      return;
+    }
     const fatal = FATAL_CLOSE_CODES[code];
     if (fatal) {
       this.close();
@@ -81,6 +89,24 @@ export class Connection {
     const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts += 1;
     this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /**
+   * Reconnect with a fresh credential (the client token expired while the socket was away).
+   * @param {() => Promise<string>} renew
+   * @param {string} reason why the server refused the old one
+   */
+  async renewWith(renew, reason) {
+    this.renewed = true;
+    try {
+      this.url = await renew();
+    } catch (error) {
+      this.close();
+      const why = error instanceof Error ? error.message : String(error);
+      this.handlers.onFatal(new AvatariumError('UNAUTHORIZED', `${reason || 'unauthorized'}; no fresh token: ${why}`));
+      return;
+    }
+    this.connect();
   }
 
   retryNow() {

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from tests.fakes.vendors import chat_completions
-from tests.fakes.vendors.harness import answering, misbehave, vendor_of
+from testkit.fakes.vendors import chat_completions
+from testkit.fakes.vendors.harness import answering, misbehave, vendor_of
 
 VLLM_KEY = "vllm-test-key"
 

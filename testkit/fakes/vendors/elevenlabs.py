@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.vendors.harness import KEYS, STATE, answering, json_call, tone
+from testkit.fakes.vendors.harness import KEYS, STATE, answering, json_call, tone
 
 
 async def with_timestamps(request: Request) -> Response:

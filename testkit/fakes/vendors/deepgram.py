@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.vendors.harness import (
+from testkit.fakes.vendors.harness import (
     KEYS,
     STATE,
     TRANSCRIPT,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from tests.fakes.vendors import anthropic, chat_completions, deepgram, elevenlabs, gemini
-from tests.fakes.vendors.harness import KEYS, SECRET_IN_ERRORS, STATE, TRANSCRIPT, WORDS
+from testkit.fakes.vendors import anthropic, chat_completions, deepgram, elevenlabs, gemini
+from testkit.fakes.vendors.harness import KEYS, SECRET_IN_ERRORS, STATE, TRANSCRIPT, WORDS
 
 app = Starlette(
     routes=[

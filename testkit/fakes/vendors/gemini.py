@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.vendors.harness import KEYS, WORDS, answering, data, json_call, sse
+from testkit.fakes.vendors.harness import KEYS, WORDS, answering, data, json_call, sse
 
 
 async def stream(request: Request) -> Response:

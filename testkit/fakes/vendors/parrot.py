@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.fakes.vendors.harness import STATE, WORDS, answering, json_call, tone, wav
+from testkit.fakes.vendors.harness import STATE, WORDS, answering, json_call, tone, wav
 
 KEY = "parrot-test-key"
 PARROT = {"parrot": KEY}

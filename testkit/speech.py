@@ -9,7 +9,7 @@ import numpy as np
 
 from avatarium.providers.base import Speech
 from avatarium.voice.pcm import MODEL_RATE, resample
-from tests.conftest import _LOCAL_TTS
+from testkit.voices import LOCAL_TTS
 
 CODECS = {"wav": "pcm_s16le", "mp3": "libmp3lame", "webm": "libopus", "ogg": "libopus", "mp4": "aac"}
 _OPUS_RATE = 48000
@@ -25,7 +25,7 @@ async def spoken(text: str, rate: int = MODEL_RATE, voice: str = "piper-en-us-jo
     the same words at several rates or in several tests are the same recording.
     """
     if (text, voice) not in _SPOKEN:
-        _SPOKEN[text, voice] = await _LOCAL_TTS.synthesize(text, voice)
+        _SPOKEN[text, voice] = await LOCAL_TTS.synthesize(text, voice)
     speech = _SPOKEN[text, voice]
     return resample(speech.pcm, speech.sample_rate, rate)
 
