@@ -198,6 +198,8 @@ async def test_real_responses_match_their_schemas(client: httpx.AsyncClient, spe
     created = await client.post("/v1/conversations", json={"avatarId": "ava"}, headers=key)
     validate(spec, "/v1/conversations", "post", created)
     conversation = created.json()["data"]["id"]
+    token = await client.post(f"/v1/conversations/{conversation}/client-token", headers=key)
+    validate(spec, "/v1/conversations/{conversation_id}/client-token", "post", token)
     messages = f"/v1/conversations/{conversation}/messages"
     turn = await client.post(messages, json={"content": "Hello", "audio": True}, headers=key)
     validate(spec, "/v1/conversations/{conversation_id}/messages", "post", turn)

@@ -12,6 +12,7 @@ from avatarium.ai import service as chat
 from avatarium.auth.principal import Principal
 from avatarium.conversations import repository, service
 from avatarium.conversations.schemas import (
+    ClientTokenOut,
     ConversationCreatedOut,
     ConversationOut,
     ConversationWithMessagesOut,
@@ -82,7 +83,13 @@ def _socket_access(request: Request, state: AppState, caller: Principal, convers
     }
 
 
-@router.post("/{conversation_id}/client-token", status_code=201, summary="Issue a new client token for the socket")
+@router.post(
+    "/{conversation_id}/client-token",
+    status_code=201,
+    summary="Issue a new client token for the socket",
+    response_model=enveloped(ClientTokenOut),
+    responses=errors(404, 409),
+)
 async def client_token(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str
 ) -> JSONResponse:

@@ -79,10 +79,18 @@ class ConversationWithMessagesOut(ConversationOut):
     messages: list[MessageOut]
 
 
-class ConversationCreatedOut(ConversationWithMessagesOut):
+class SocketAccessOut(WireModel):
     ws_url: str = Field(description="The realtime socket of this conversation")
     client_token: str = Field(description="Opens this conversation's socket only, as `?token=`, for 15 minutes")
     client_token_expires_at: str
+
+
+class ConversationCreatedOut(ConversationWithMessagesOut, SocketAccessOut):
+    pass
+
+
+class ClientTokenOut(SocketAccessOut):
+    conversation_id: str
 
 
 def message_out(message: Message) -> dict[str, Any]:
