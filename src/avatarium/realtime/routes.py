@@ -250,7 +250,7 @@ format, sampleRate, data, durationMs, visemes}` (one per sentence, a WAV as base
 {session}`, `speech.started {atMs}`, `speech.stopped {atMs}`, `transcript.done`. A new `message` or an
 `interrupt` stops the running reply, which is stored as heard (`interrupted: true`). A socket whose client
 stops reading is closed with 1008; one whose credential is revoked gets `error` `UNAUTHORIZED` and closes
-with 4401."""
+with 4401. Every frame and field, for client authors: `docs/realtime.md` in the repository."""
 
 
 @router.get(
