@@ -249,8 +249,9 @@ format, sampleRate, data, durationMs, visemes}` (one per sentence, a WAV as base
 `error {error: {code, message}}`, `pong`, `ended {conversation}`, and for voice input `session.updated
 {session}`, `speech.started {atMs}`, `speech.stopped {atMs}`, `transcript.done`. A new `message` or an
 `interrupt` stops the running reply, which is stored as heard (`interrupted: true`). A socket whose client
-stops reading is closed with 1008; one whose credential is revoked gets `error` `UNAUTHORIZED` and closes
-with 4401. Every frame and field, for client authors: `docs/realtime.md` in the repository."""
+stops reading is closed with 1008; one on a server that restarts with 1012, once its reply is done; one
+whose credential is revoked gets `error` `UNAUTHORIZED` and closes with 4401. Every frame and field, for
+client authors: `docs/realtime.md` in the repository."""
 
 
 @router.get(
