@@ -16,6 +16,12 @@ from assets.part import F64, Material, Part
 _FLOAT, _USHORT, _UINT = 5126, 5123, 5125
 _ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
 _MOVED = 1e-6  # metres: smaller offsets are not stored
+_LINEAR, _LINEAR_MIPMAP_LINEAR, _REPEAT = 9729, 9987, 10497
+_SAMPLERS = [
+    {"magFilter": _LINEAR, "minFilter": _LINEAR_MIPMAP_LINEAR, "wrapS": _REPEAT, "wrapT": _REPEAT},
+    {"magFilter": _LINEAR, "minFilter": _LINEAR, "wrapS": _REPEAT, "wrapT": _REPEAT},
+]
+_MIPMAPPED, _NO_MIPMAPS = 0, 1
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class _Writer:
     views: list[dict[str, object]] = field(default_factory=list)
     accessors: list[dict[str, object]] = field(default_factory=list)
     images: list[dict[str, object]] = field(default_factory=list)
+    textures: list[dict[str, object]] = field(default_factory=list)
     materials: list[dict[str, object]] = field(default_factory=list)
     material_ids: dict[str, int] = field(default_factory=dict)
 
@@ -78,9 +85,10 @@ class _Writer:
         self.accessors.append(accessor)
         return len(self.accessors) - 1
 
-    def texture(self, png: bytes) -> int:
+    def texture(self, png: bytes, sampler: int) -> int:
         self.images.append({"bufferView": self.view(png), "mimeType": "image/png"})
-        return len(self.images) - 1
+        self.textures.append({"sampler": sampler, "source": len(self.images) - 1})
+        return len(self.textures) - 1
 
     def material(self, material: Material) -> int:
         if material.name in self.material_ids:
@@ -91,7 +99,8 @@ class _Writer:
             "roughnessFactor": material.roughness,
         }
         if material.texture is not None:
-            pbr["baseColorTexture"] = {"index": self.texture(material.texture)}
+            sampler = _MIPMAPPED if material.mipmaps else _NO_MIPMAPS
+            pbr["baseColorTexture"] = {"index": self.texture(material.texture, sampler)}
         out: dict[str, object] = {"name": material.name, "pbrMetallicRoughness": pbr}
         if material.alpha_cutoff is not None:
             out["alphaMode"] = "MASK"
@@ -174,8 +183,8 @@ def build(name: str, meshes: Sequence[Mesh]) -> bytes:
     }
     if writer.images:
         doc["images"] = writer.images
-        doc["samplers"] = [{"magFilter": 9729, "minFilter": 9987, "wrapS": 10497, "wrapT": 10497}]
-        doc["textures"] = [{"sampler": 0, "source": i} for i in range(len(writer.images))]
+        doc["samplers"] = _SAMPLERS
+        doc["textures"] = writer.textures
     return _pack(json.dumps(doc, separators=(",", ":")).encode(), bytes(writer.blob))
 
 

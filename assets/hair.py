@@ -92,6 +92,7 @@ def make(fr: Frame, look: Look) -> list[Part]:
         texture=textures.hair(look.hair, look.seed + 3),
         alpha_cutoff=0.5,
         double_sided=True,
+        mipmaps=False,
     )
     parts = [Part("Hair", grown, local, material, uvs=uvs)]
     if style.bun:
@@ -159,7 +160,7 @@ def brows(fr: Frame, look: Look, units: dict[str, F64]) -> Part:
     uvs = np.stack([along[used], 0.5 + across[used] / 3.0], axis=1)
     red, green, blue = look.hair
     texture = textures.brow((red * 0.8, green * 0.8, blue * 0.8), look.seed + 5)  # brows a shade darker
-    material = Material("Brows", (1.0, 1.0, 1.0, 1.0), 0.7, texture=texture, alpha_cutoff=0.5)
+    material = Material("Brows", (1.0, 1.0, 1.0, 1.0), 0.7, texture=texture, alpha_cutoff=0.5, mipmaps=False)
     return Part(
         "Brows", positions, local, material, uvs=uvs, source=used, targets={k: v[used] for k, v in units.items()}
     )

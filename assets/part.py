@@ -18,6 +18,9 @@ class Material:
     roughness: float
     texture: bytes | None = None  # PNG
     alpha_cutoff: float | None = None  # alpha-tested (glTF MASK) when set
+    # Thin alpha-tested strokes (hair, brows) are sampled without mipmaps: averaged down the mip chain
+    # they fall below the cutoff, and a brow a few pixels tall breaks into specks.
+    mipmaps: bool = True
     double_sided: bool = False
     normal_texture: bytes | None = None
 

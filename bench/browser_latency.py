@@ -25,21 +25,8 @@ import httpx
 from playwright.sync_api import Page, sync_playwright
 
 from bench.common import bench_database, median, percentile, uvicorn_server
+from testkit.chromium import CHROMIUM, FLAGS
 
-CHROMIUM = "/usr/bin/chromium"
-# The flags of tests/browser (bench/ does not import tests/).
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you help me?", "What is a fraction?"]
 
 PROBES = """

@@ -302,6 +302,8 @@ async def test_messages_count_against_the_rate_limit(server: str, database_url: 
         ('{"type": "dance"}', "BAD_REQUEST"),
         ('{"type": "message"}', "BAD_REQUEST"),
         ('{"type": "message", "content": "   "}', "BAD_REQUEST"),
+        ('{"type": "message", "content": "Hi", "audio": 0}', "BAD_REQUEST"),  # the JSON types of the protocol
+        ('{"type": "session.update", "inputAudio": {"sampleRate": "16000"}}', "BAD_REQUEST"),
         ("[1, 2]", "BAD_REQUEST"),
         (json.dumps({"type": "message", "content": "x" * 70_000}), "PAYLOAD_TOO_LARGE"),
         (b"\x00\x01binary", "UNSUPPORTED_MEDIA_TYPE"),

@@ -45,7 +45,7 @@ def test_a_lean_endpoint_takes_the_request_only() -> None:
         return None
 
     with pytest.raises(TypeError, match="request only"):
-        lean_get(FastAPI().router, "/x")(endpoint)
+        lean_get(FastAPI().router, "/x", caller=endpoint)(endpoint)
 
 
 async def test_lean_endpoints_document_their_parameters(client: httpx.AsyncClient) -> None:

@@ -61,6 +61,35 @@ async def test_every_problem_is_listed_in_details(client: httpx.AsyncClient, acc
     assert fields == {"messages.0.role", "messages.0.content", "maxTokens"}
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"stream": 0}, "stream must be true or false"),  # found by the Schemathesis suite
+        ({"stream": "false"}, "stream must be true or false"),
+        ({"maxTokens": "5"}, "maxTokens must be an integer"),
+        ({"maxTokens": 5.0}, "maxTokens must be an integer"),
+        ({"temperature": "1"}, "temperature must be a number"),
+    ],
+)
+async def test_values_must_have_the_documented_json_type(
+    client: httpx.AsyncClient, account: Account, body: dict[str, object], message: str
+) -> None:
+    chat = {"messages": [{"role": "user", "content": "Hi"}], **body}
+    response = await client.post("/v1/ai/chat", json=chat, headers=account.key_headers)
+    assert response.status_code == 400, response.text
+    field = next(iter(body))
+    assert response.json()["error"] == {
+        "code": "BAD_REQUEST",
+        "message": message,
+        "details": [{"field": field, "issue": "invalid"}],
+    }
+    assert (
+        await client.post(
+            "/v1/ai/chat", json=chat | {field: 1 if field != "stream" else False}, headers=account.key_headers
+        )
+    ).status_code == 200
+
+
 async def test_malformed_json_is_400(client: httpx.AsyncClient, account: Account) -> None:
     response = await client.post(
         "/v1/conversations",

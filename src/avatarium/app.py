@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from avatarium import __version__, errors, idempotency, metrics
+from avatarium import __version__, errors, idempotency, metrics, openapi
 from avatarium.accounts.routes import router as accounts_router
 from avatarium.ai.routes import router as ai_router
 from avatarium.apikeys.routes import router as apikeys_router
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, providers: Providers | None = N
         v1.include_router(router)
     app.include_router(health_router)
     app.include_router(v1)
+    openapi.install(app)
     metrics.install(app)
     parse_json_strictly(app)
     web.install(app)

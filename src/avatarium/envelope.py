@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import types
 from collections.abc import MutableMapping
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 from pydantic.alias_generators import to_camel
 
 
@@ -18,7 +20,11 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str)]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(iso, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 
 class WireModel(BaseModel):
@@ -28,6 +34,63 @@ class WireModel(BaseModel):
 
     def wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+class WireIn(WireModel):
+    """Base of request bodies: values of the JSON types the document gives (no `"5"` for 5, no `0` for false)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class Meta(WireModel):
+    request_id: str
+    next_cursor: str | None = Field(
+        default=None, description="Paginated lists only: the `cursor` of the next page, null on the last one"
+    )
+
+
+T = TypeVar("T")
+
+
+def _type_name(kind: Any) -> str:
+    """A schema's name for `kind`: `list[AvatarOut]` is `AvatarOutList`."""
+    origin = get_origin(kind)
+    if origin is list:
+        return _type_name(get_args(kind)[0]) + "List"
+    if origin in (Union, types.UnionType):
+        return "Or".join(_type_name(arg) for arg in get_args(kind))
+    return str(getattr(kind, "__name__", kind))
+
+
+class Envelope(WireModel, Generic[T]):
+    """`{data, meta}`, how every success is answered."""
+
+    data: T
+    meta: Meta
+
+
+@cache
+def enveloped(data: Any) -> type[BaseModel]:
+    """`Envelope[data]` under a name fit for client generators: the `response_model` of a route answering `data`."""
+    return create_model(_type_name(data) + "Envelope", __base__=Envelope[data])
+
+
+class ErrorDetail(WireModel):
+    field: str
+    issue: str
+
+
+class ErrorOut(WireModel):
+    code: str = Field(description="The status's name: BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, TOO_MANY_REQUESTS, …")
+    message: str
+    details: list[ErrorDetail] | None = Field(default=None, description="Present when fields were at fault")
+
+
+class ErrorEnvelope(WireModel):
+    """`{error, meta}`, how every failure is answered."""
+
+    error: ErrorOut
+    meta: Meta
 
 
 def new_request_id() -> str:

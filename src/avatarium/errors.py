@@ -147,9 +147,23 @@ def _field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts) if parts else "body"
 
 
+# What a value of the wrong JSON type should have been.
+_TYPES = {
+    "bool_type": "true or false",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "string_type": "a string",
+    "list_type": "an array",
+    "dict_type": "an object",
+    "model_type": "an object",
+}
+
+
 def _message(field: str, err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
+    if kind in _TYPES:
+        return f"{field} must be {_TYPES[kind]}"
     if kind == "missing":
         return "request body is required" if field == "body" else f"{field} is required"
     if kind in ("string_too_short", "too_short"):

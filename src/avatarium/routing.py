@@ -6,8 +6,8 @@ parameters, on a machine where a bare Starlette endpoint costs 16 µs — more t
 rest of a cached read (bench/http_throughput.py). An endpoint declared with
 `route_class=LeanRoute` takes the request and nothing else and is called as a plain
 Starlette endpoint. It authenticates and counts the request by calling the functions
-the dependencies are made of (`deps.public_caller`, `deps.api_caller`), and describes
-its parameters for the OpenAPI document with `parameters(...)`.
+the dependencies are made of (`deps.public_caller`, `deps.api_caller`), names that function
+as its `caller` and describes its parameters with `parameters(...)`, for the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from avatarium.strict_json import StrictJSONRequest
 
+# Lean endpoint → the function it authenticates with. Kept by endpoint: including a router copies its routes.
+_CALLERS: dict[Callable[..., Any], Callable[..., Any]] = {}
+
 
 class LeanRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -35,14 +38,19 @@ class LeanRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         self.app = request_response(endpoint)
 
+    @property
+    def caller(self) -> Callable[..., Any] | None:
+        return _CALLERS.get(self.endpoint)
+
 
 E = TypeVar("E", bound=Callable[..., Any])
 
 
-def lean_get(router: APIRouter, path: str, **kwargs: Any) -> Callable[[E], E]:
-    """`@router.get(path, ...)` for a lean endpoint."""
+def lean_get(router: APIRouter, path: str, caller: Callable[..., Any], **kwargs: Any) -> Callable[[E], E]:
+    """`@router.get(path, ...)` for a lean endpoint that authenticates its requests with `caller`."""
 
     def register(endpoint: E) -> E:
+        _CALLERS[endpoint] = caller
         router.add_api_route(path, endpoint, methods=["GET"], route_class_override=LeanRoute, **kwargs)
         return endpoint
 

@@ -21,26 +21,14 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_
 from avatarium.app import create_app
 from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
+from testkit.chromium import CHROMIUM
+from testkit.chromium import FLAGS as CHROMIUM_FLAGS
 from testkit.fakes.llm import ScriptedLLM
 from testkit.fakes.server import free_port, serve
 from tests.browser.site import make_site
 from tests.conftest import make_providers, set_tier_elsewhere
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+FLAGS = [*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 # Waits poll on a timer: polling on animation frames starves while software WebGL keeps the page busy.
 POLL_MS = 50
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"

@@ -5,10 +5,10 @@ from pydantic import Field, field_validator
 from avatarium.accounts.service import MAX_EMAIL, is_email
 from avatarium.accounts.tiers import tier_limit
 from avatarium.db.models import User
-from avatarium.envelope import Timestamp, WireModel
+from avatarium.envelope import Timestamp, WireIn, WireModel
 
 
-class Credentials(WireModel):
+class Credentials(WireIn):
     email: str = Field(max_length=MAX_EMAIL)
     password: str = Field(max_length=256)
 
@@ -26,6 +26,12 @@ class UserOut(WireModel):
     tier: str
     rate_limit: int
     created_at: Timestamp
+
+
+class SessionOut(WireModel):
+    user: UserOut
+    token: str = Field(description="A user JWT, for `Authorization: Bearer …`")
+    expires_at: str
 
 
 def user_out(user: User, enterprise_default: int) -> dict[str, object]:

@@ -11,9 +11,11 @@ from pydantic import Field
 
 from avatarium import sse
 from avatarium.ai import service
+from avatarium.ai.schemas import ChatResultOut, ModelOut, ProviderOut
 from avatarium.deps import ApiCaller, StateDep, public_caller
-from avatarium.envelope import WireModel
+from avatarium.envelope import WireIn, enveloped
 from avatarium.errors import provider_error
+from avatarium.openapi import PROVIDER_ERRORS, errors, event_stream
 from avatarium.providers.base import ChatMessage, Finish, ProviderError
 from avatarium.providers.registry import DEFAULT_MODEL, Providers
 from avatarium.responses import ok
@@ -21,12 +23,12 @@ from avatarium.responses import ok
 router = APIRouter(tags=["ai"])
 
 
-class ChatMessageIn(WireModel):
+class ChatMessageIn(WireIn):
     role: Literal["system", "user", "assistant"]
     content: str = Field(min_length=1, max_length=32000)
 
 
-class ChatIn(WireModel):
+class ChatIn(WireIn):
     model: str = DEFAULT_MODEL
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
     temperature: float | None = Field(default=None, ge=0, le=2)
@@ -53,13 +55,18 @@ def models_out(providers: Providers) -> list[dict[str, object]]:
     ]
 
 
-@router.get("/models", summary="List available AI providers and models", dependencies=[Depends(public_caller)])
+@router.get(
+    "/models",
+    summary="List available AI providers and models",
+    dependencies=[Depends(public_caller)],
+    response_model=enveloped(list[ModelOut]),
+)
 async def list_models(request: Request, state: StateDep) -> JSONResponse:
     await state.providers.discover(DISCOVERY_WAIT_SECONDS)
     return ok(request, models_out(state.providers))
 
 
-@router.get("/ai/providers", summary="List AI providers with capabilities")
+@router.get("/ai/providers", summary="List AI providers with capabilities", response_model=enveloped(list[ProviderOut]))
 async def list_providers(request: Request, state: StateDep, _caller: ApiCaller) -> JSONResponse:
     providers = state.providers
     await providers.discover(DISCOVERY_WAIT_SECONDS)
@@ -90,7 +97,19 @@ def _result(chat_id: str, stream: service.ChatStream, text: str, finish: Finish)
     }
 
 
-@router.post("/ai/chat", summary="Raw AI chat completion")
+_STREAMED_CHAT = event_stream(
+    "With `stream: true`, server-sent events: `delta` `{text}` as the reply is generated, then `done` with the"
+    " result above. A failure after the stream has started arrives as `event: error` with"
+    " `{error: {code, message}}`."
+)
+
+
+@router.post(
+    "/ai/chat",
+    summary="Raw AI chat completion",
+    response_model=enveloped(ChatResultOut),
+    responses={200: _STREAMED_CHAT, **errors(*PROVIDER_ERRORS)},
+)
 async def chat(request: Request, state: StateDep, caller: ApiCaller, body: ChatIn) -> Response:
     await state.providers.discover(DISCOVERY_WAIT_SECONDS)
     state.providers.check_model(body.model)

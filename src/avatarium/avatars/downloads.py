@@ -13,8 +13,9 @@ from fastapi import APIRouter, Request, Response
 from avatarium.avatars import files, repository, service
 from avatarium.deps import SessionDep, StateDep
 from avatarium.errors import not_found
+from avatarium.openapi import binary, errors
 from avatarium.storage.base import StorageError
-from avatarium.storage.delivery import respond
+from avatarium.storage.delivery import RESPONSES, respond
 
 router = APIRouter(tags=["avatars"])
 
@@ -40,6 +41,7 @@ async def _serve(
     "/avatars/{avatar_id}/{token}/model.glb",
     summary="Download an uploaded avatar's glTF binary, with its baked visemes",
     response_class=Response,
+    responses={200: binary("model/gltf-binary"), **RESPONSES, **errors(404)},
 )
 async def download_model(
     request: Request, state: StateDep, session: SessionDep, avatar_id: str, token: str
@@ -52,6 +54,7 @@ async def download_model(
     "/avatars/{avatar_id}/{token}/thumbnail.png",
     summary="Download an uploaded avatar's thumbnail",
     response_class=Response,
+    responses={200: binary("image/png"), **RESPONSES, **errors(404)},
 )
 async def download_thumbnail(
     request: Request, state: StateDep, session: SessionDep, avatar_id: str, token: str

@@ -13,17 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from avatarium.auth.principal import Principal
 from avatarium.avatars import repository, service
-from avatarium.avatars.schemas import AvatarModelOut, AvatarOut, AvatarPatch, CustomAvatarOut
+from avatarium.avatars.schemas import AvatarModelOut, AvatarOut, AvatarPatch, CustomAvatarOut, DeletedOut
 from avatarium.avatars.upload import OPENAPI, read_upload
 from avatarium.db.models import CustomAvatar
 from avatarium.deps import ApiCaller, SessionDep, StateDep, public_caller, state_of
-from avatarium.envelope import public_base
+from avatarium.envelope import enveloped, public_base
 from avatarium.errors import not_found
+from avatarium.openapi import binary, errors
 from avatarium.presets.catalog import Avatar, Catalog, Model3D
 from avatarium.responses import ok, ok_serialized
 from avatarium.routing import lean_get, parameters
 from avatarium.state import AppState
-from avatarium.storage.delivery import StoredFile, respond
+from avatarium.storage.delivery import RESPONSES, StoredFile, respond
 from avatarium.visemes import VISEMES
 
 router = APIRouter(tags=["avatars"])
@@ -81,10 +82,15 @@ def _listed(style: str | None, tag: str | None, avatar_style: str, tags: list[st
     return (style is None or avatar_style == style) and (tag is None or tag in tags)
 
 
+AnyAvatar = AvatarOut | CustomAvatarOut
+
+
 @lean_get(
     router,
     "/avatars",
+    caller=public_caller,
     summary="List the avatar presets, and with credentials the account's own avatars",
+    response_model=enveloped(list[AnyAvatar]),
     openapi_extra=parameters(query={"style": "Only avatars of this style", "tag": "Only avatars with this tag"}),
 )
 async def list_avatars(request: Request) -> Response:
@@ -113,7 +119,12 @@ async def _own(session: AsyncSession, caller: Principal | None, avatar_id: str) 
     return avatar
 
 
-@router.get("/avatars/{avatar_id}", summary="Get an avatar: a preset, or one of the account's own")
+@router.get(
+    "/avatars/{avatar_id}",
+    summary="Get an avatar: a preset, or one of the account's own",
+    response_model=enveloped(AnyAvatar),
+    responses=errors(404),
+)
 async def get_avatar(
     request: Request, state: StateDep, session: SessionDep, caller: PublicCaller, avatar_id: str
 ) -> JSONResponse:
@@ -123,7 +134,12 @@ async def get_avatar(
     return ok(request, custom_out(await _own(session, caller, avatar_id), _base(request, state)))
 
 
-@router.get("/avatars/{avatar_id}/model", summary="Get avatar 3D model URL")
+@router.get(
+    "/avatars/{avatar_id}/model",
+    summary="Get avatar 3D model URL",
+    response_model=enveloped(AvatarModelOut),
+    responses=errors(404),
+)
 async def get_avatar_model(
     request: Request, state: StateDep, session: SessionDep, caller: PublicCaller, avatar_id: str
 ) -> JSONResponse:
@@ -154,6 +170,7 @@ async def get_avatar_model(
     status_code=201,
     summary="Upload your own avatar (GLB or VRM); its 15 viseme morph targets are baked if missing",
     openapi_extra=OPENAPI,
+    response_model=enveloped(CustomAvatarOut),
 )
 async def upload_avatar(request: Request, state: StateDep, session: SessionDep, caller: ApiCaller) -> JSONResponse:
     async with read_upload(request) as upload:
@@ -161,7 +178,12 @@ async def upload_avatar(request: Request, state: StateDep, session: SessionDep, 
     return ok(request, custom_out(avatar, _base(request, state)), status=201)
 
 
-@router.patch("/avatars/{avatar_id}", summary="Change your avatar's name, description, tags or defaults")
+@router.patch(
+    "/avatars/{avatar_id}",
+    summary="Change your avatar's name, description, tags or defaults",
+    response_model=enveloped(CustomAvatarOut),
+    responses=errors(403, 404),
+)
 async def update_avatar(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, avatar_id: str, body: AvatarPatch
 ) -> JSONResponse:
@@ -169,7 +191,12 @@ async def update_avatar(
     return ok(request, custom_out(avatar, _base(request, state)))
 
 
-@router.delete("/avatars/{avatar_id}", summary="Delete your avatar and its files")
+@router.delete(
+    "/avatars/{avatar_id}",
+    summary="Delete your avatar and its files",
+    response_model=enveloped(DeletedOut),
+    responses=errors(403, 404),
+)
 async def delete_avatar(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, avatar_id: str, after: BackgroundTasks
 ) -> JSONResponse:
@@ -184,12 +211,18 @@ async def delete_avatar(
     "/avatars/{avatar_id}/model.glb",
     summary="Download the avatar's glTF binary",
     response_class=Response,
+    responses={200: binary("model/gltf-binary"), **RESPONSES, **errors(404)},
 )
 async def download_model(request: Request, state: StateDep, avatar_id: str) -> Response:
     return await _preset_file(request, state.catalog.model(_avatar(state, avatar_id)), "model/gltf-binary")
 
 
-@assets.get("/avatars/{avatar_id}/thumbnail.png", summary="Download the avatar's thumbnail", response_class=Response)
+@assets.get(
+    "/avatars/{avatar_id}/thumbnail.png",
+    summary="Download the avatar's thumbnail",
+    response_class=Response,
+    responses={200: binary("image/png"), **RESPONSES, **errors(404)},
+)
 async def download_thumbnail(request: Request, state: StateDep, avatar_id: str) -> Response:
     return await _preset_file(request, state.catalog.thumbnail(_avatar(state, avatar_id)), "image/png")
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from avatarium.envelope import Timestamp, WireModel
+from avatarium.envelope import Timestamp, WireIn, WireModel
 
 MAX_TAGS = 20
 
@@ -35,6 +35,11 @@ class CustomAvatarOut(AvatarOut):
     lipsync: LipsyncOut
 
 
+class DeletedOut(WireModel):
+    id: str
+    deleted: bool
+
+
 class AvatarModelOut(WireModel):
     avatar_id: str
     url: str
@@ -61,7 +66,7 @@ Tags = Annotated[
 ]
 
 
-class AvatarIn(WireModel):
+class AvatarIn(WireIn):
     """The text fields of `POST /v1/avatars` (multipart/form-data)."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -73,7 +78,7 @@ class AvatarIn(WireModel):
     default_persona_id: str | None = None
 
 
-class AvatarPatch(WireModel):
+class AvatarPatch(WireIn):
     """`PATCH /v1/avatars/:id`: the fields given are changed; `defaultPersonaId: null` removes the default."""
 
     name: str | None = Field(default=None, min_length=1, max_length=100)

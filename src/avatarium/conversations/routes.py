@@ -11,11 +11,22 @@ from avatarium import sse
 from avatarium.ai import service as chat
 from avatarium.auth.principal import Principal
 from avatarium.conversations import repository, service
-from avatarium.conversations.schemas import CreateIn, MessageIn, conversation_out, message_out
+from avatarium.conversations.schemas import (
+    ClientTokenOut,
+    ConversationCreatedOut,
+    ConversationOut,
+    ConversationWithMessagesOut,
+    CreateIn,
+    MessageIn,
+    TurnOut,
+    conversation_out,
+    message_out,
+)
 from avatarium.db.models import Conversation, Message
-from avatarium.deps import ApiCaller, SessionDep, StateDep, api_caller_reading, state_of
-from avatarium.envelope import iso, public_base
+from avatarium.deps import ApiCaller, SessionDep, StateDep, api_caller, api_caller_reading, state_of
+from avatarium.envelope import enveloped, iso, public_base
 from avatarium.errors import ApiError, bad_request, provider_error
+from avatarium.openapi import PROVIDER_ERRORS, errors, event_stream
 from avatarium.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from avatarium.providers.base import ProviderError
 from avatarium.responses import NO_STORE, ok, ok_serialized
@@ -33,7 +44,21 @@ def _ws_url(request: Request, state: AppState, conversation: Conversation) -> st
     )
 
 
-@router.post("", status_code=201, summary="Create conversation session")
+_STREAMED_TURN = event_stream(
+    "With `stream: true`, server-sent events: `delta` `{text}` as the reply is generated, then `done` with"
+    " `{message, reply}` as above once both are stored. A failure after the stream has started arrives as"
+    " `event: error` with `{error: {code, message}}`."
+)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create conversation session",
+    description="The conversation, its first messages (the persona's greeting), the URL of its realtime socket"
+    " (`GET /v1/conversations/{conversation_id}/ws`) and a `clientToken` that opens that socket.",
+    response_model=enveloped(ConversationCreatedOut),
+)
 async def create(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, body: CreateIn
 ) -> JSONResponse:
@@ -58,7 +83,13 @@ def _socket_access(request: Request, state: AppState, caller: Principal, convers
     }
 
 
-@router.post("/{conversation_id}/client-token", status_code=201, summary="Issue a new client token for the socket")
+@router.post(
+    "/{conversation_id}/client-token",
+    status_code=201,
+    summary="Issue a new client token for the socket",
+    response_model=enveloped(ClientTokenOut),
+    responses=errors(404, 409),
+)
 async def client_token(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str
 ) -> JSONResponse:
@@ -70,7 +101,12 @@ async def client_token(
     return ok(request, data, status=201, headers=NO_STORE)
 
 
-@router.get("", summary="List your conversations, newest first")
+@router.get(
+    "",
+    summary="List your conversations, newest first",
+    response_model=enveloped(list[ConversationOut]),
+    responses=errors(400),
+)
 async def list_conversations(
     request: Request,
     session: SessionDep,
@@ -87,7 +123,10 @@ async def list_conversations(
 @lean_get(
     router,
     "/{conversation_id}",
+    caller=api_caller,
     summary="Get conversation & messages",
+    response_model=enveloped(ConversationWithMessagesOut),
+    responses=errors(404),
     openapi_extra=parameters(path={"conversation_id": "The conversation's id"}),
 )
 async def get(request: Request) -> Response:
@@ -96,7 +135,13 @@ async def get(request: Request) -> Response:
     return ok_serialized(request, await reads.get(caller, conversation_id, seen))
 
 
-@router.post("/{conversation_id}/end", summary="End a conversation")
+@router.post(
+    "/{conversation_id}/end",
+    summary="End a conversation",
+    description="Idempotent: ending it again answers the same `endedAt`. Its sockets get `ended` and close.",
+    response_model=enveloped(ConversationOut),
+    responses=errors(404),
+)
 async def end(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str
 ) -> JSONResponse:
@@ -112,7 +157,14 @@ async def _reply_audio(state: AppState, caller: Principal, conversation: Convers
     return (await tts.render(speech, "wav", voice_id, provider.id)).result()
 
 
-@router.post("/{conversation_id}/messages", status_code=201, summary="Send a message")
+@router.post(
+    "/{conversation_id}/messages",
+    status_code=201,
+    summary="Send a message",
+    description="Stores the message and the assistant's reply, generated from the whole history.",
+    response_model=enveloped(TurnOut),
+    responses={201: _STREAMED_TURN, **errors(404, 409, *PROVIDER_ERRORS)},
+)
 async def send_message(
     request: Request, state: StateDep, session: SessionDep, caller: ApiCaller, conversation_id: str, body: MessageIn
 ) -> Response:

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from avatarium.db.models import Conversation, Message
-from avatarium.envelope import Timestamp, WireModel
+from avatarium.envelope import Timestamp, WireIn, WireModel
+from avatarium.tts.schemas import SpeechOut
 
 MAX_METADATA_KEYS = 16
 MetadataValue = str | int | float | bool | None
 
 
-class CreateIn(WireModel):
+class CreateIn(WireIn):
     avatar_id: str = Field(max_length=64)
     persona_id: str | None = Field(default=None, max_length=64)
     voice_id: str | None = Field(default=None, max_length=128)
@@ -32,7 +33,7 @@ class CreateIn(WireModel):
         return value
 
 
-class MessageIn(WireModel):
+class MessageIn(WireIn):
     content: str = Field(min_length=1, max_length=4000)
     audio: bool = False
     stream: bool = False
@@ -41,10 +42,23 @@ class MessageIn(WireModel):
 class MessageOut(WireModel):
     id: str
     conversation_id: str
-    role: str
+    role: Literal["user", "assistant"]
     content: str
     created_at: Timestamp
     interrupted: bool
+    source: Literal["text", "voice"] | None = Field(default=None, description="User messages: typed or spoken")
+    metrics: dict[str, Any] | None = Field(
+        default=None, description="Replies over the socket: `ttftMs` and `ttfaMs`, times to first text and audio"
+    )
+
+
+class ReplyOut(MessageOut):
+    audio: SpeechOut | None = Field(default=None, description="With `audio: true`: the reply spoken")
+
+
+class TurnOut(WireModel):
+    message: MessageOut
+    reply: ReplyOut
 
 
 class ConversationOut(WireModel):
@@ -53,7 +67,7 @@ class ConversationOut(WireModel):
     persona_id: str | None
     voice_id: str
     model: str
-    status: str
+    status: Literal["active", "ended"]
     metadata: dict[str, Any]
     message_count: int
     created_at: Timestamp
@@ -61,7 +75,28 @@ class ConversationOut(WireModel):
     ended_at: Timestamp | None
 
 
+class ConversationWithMessagesOut(ConversationOut):
+    messages: list[MessageOut]
+
+
+class SocketAccessOut(WireModel):
+    ws_url: str = Field(description="The realtime socket of this conversation")
+    client_token: str = Field(description="Opens this conversation's socket only, as `?token=`, for 15 minutes")
+    client_token_expires_at: str
+
+
+class ConversationCreatedOut(ConversationWithMessagesOut, SocketAccessOut):
+    pass
+
+
+class ClientTokenOut(SocketAccessOut):
+    conversation_id: str
+
+
 def message_out(message: Message) -> dict[str, Any]:
+    fields: dict[str, Any] = {"source": message.source} if message.source else {}
+    if message.metrics:
+        fields["metrics"] = message.metrics
     out = MessageOut(
         id=str(message.id),
         conversation_id=str(message.conversation_id),
@@ -69,12 +104,9 @@ def message_out(message: Message) -> dict[str, Any]:
         content=message.content,
         created_at=message.created_at,
         interrupted=message.interrupted,
-    ).wire()
-    if message.source:
-        out["source"] = message.source
-    if message.metrics:
-        out["metrics"] = message.metrics
-    return out
+        **fields,
+    )
+    return out.model_dump(mode="json", by_alias=True, exclude_unset=True)  # `source` and `metrics` only when set
 
 
 def conversation_out(conversation: Conversation) -> dict[str, Any]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -10,7 +11,7 @@ from sqlalchemy import text
 
 from avatarium import __version__
 from avatarium.deps import StateDep
-from avatarium.envelope import failure, request_id_of, success
+from avatarium.envelope import ErrorEnvelope, WireModel, enveloped, failure, request_id_of, success
 from avatarium.state import AppState
 
 router = APIRouter(tags=["health"])
@@ -36,7 +37,35 @@ async def _check(name: str, probe: Awaitable[bool]) -> str:
         return "down"
 
 
-@router.get("/health", summary="Health check")
+class ChecksOut(WireModel):
+    database: Literal["ok", "down"]
+    redis: Literal["ok", "down", "disabled"]
+
+
+class PluginOut(WireModel):
+    name: str
+    provider: str
+    status: Literal["loaded", "failed"]
+    problem: str | None
+
+
+class HealthOut(WireModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    checks: ChecksOut
+    plugins: list[PluginOut]
+
+
+class HealthDownOut(ErrorEnvelope):
+    data: HealthOut
+
+
+@router.get(
+    "/health",
+    summary="Health check",
+    response_model=enveloped(HealthOut),
+    responses={503: {"model": HealthDownOut, "description": "A dependency is down; `data` says which"}},
+)
 async def health(request: Request, state: StateDep) -> JSONResponse:
     checks = {"database": await _check("database", _database_up(state)), "redis": "disabled"}
     if state.settings.redis_url:

@@ -4,8 +4,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from avatarium.deps import StateDep, public_caller
-from avatarium.envelope import WireModel
+from avatarium.envelope import WireModel, enveloped
 from avatarium.errors import ApiError, not_found
+from avatarium.openapi import errors
 from avatarium.presets.catalog import Persona
 from avatarium.responses import ok
 
@@ -28,12 +29,17 @@ def persona_out(persona: Persona) -> dict[str, object]:
     return PersonaOut.model_validate(persona).wire()
 
 
-@router.get("/personas", summary="List all persona presets")
+@router.get("/personas", summary="List all persona presets", response_model=enveloped(list[PersonaOut]))
 async def list_personas(request: Request, state: StateDep) -> JSONResponse:
     return ok(request, [persona_out(p) for p in state.catalog.personas.values()])
 
 
-@router.get("/personas/id/{persona_id}", summary="Get a specific persona by ID")
+@router.get(
+    "/personas/id/{persona_id}",
+    summary="Get a specific persona by ID",
+    response_model=enveloped(PersonaOut),
+    responses=errors(404),
+)
 async def get_persona(request: Request, state: StateDep, persona_id: str) -> JSONResponse:
     persona = state.catalog.personas.get(persona_id)
     if persona is None:
@@ -41,7 +47,12 @@ async def get_persona(request: Request, state: StateDep, persona_id: str) -> JSO
     return ok(request, persona_out(persona))
 
 
-@router.get("/personas/{vertical}", summary="List personas by vertical")
+@router.get(
+    "/personas/{vertical}",
+    summary="List personas by vertical",
+    response_model=enveloped(list[PersonaOut]),
+    responses=errors(404),
+)
 async def list_by_vertical(request: Request, state: StateDep, vertical: str) -> JSONResponse:
     known = state.catalog.verticals()
     if vertical not in known:

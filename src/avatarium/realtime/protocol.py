@@ -8,31 +8,31 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from avatarium import strict_json
-from avatarium.envelope import WireModel
+from avatarium.envelope import WireIn
 from avatarium.errors import ApiError
 
 MAX_FRAME_CHARS = 64 * 1024
 
 
-class MessageFrame(WireModel):
+class MessageFrame(WireIn):
     type: Literal["message"]
     content: str = Field(min_length=1, max_length=4000)
     audio: bool = True
 
 
-class InterruptFrame(WireModel):
+class InterruptFrame(WireIn):
     type: Literal["interrupt"]
 
 
-class PingFrame(WireModel):
+class PingFrame(WireIn):
     type: Literal["ping"]
 
 
-class EndFrame(WireModel):
+class EndFrame(WireIn):
     type: Literal["end"]
 
 
-class InputAudioIn(WireModel):
+class InputAudioIn(WireIn):
     """The microphone audio a client will send (contract section 9); omitted fields take their defaults."""
 
     format: Literal["pcm_s16le"] = "pcm_s16le"
@@ -43,23 +43,23 @@ class InputAudioIn(WireModel):
     barge_in: bool = True
 
 
-class SessionUpdateFrame(WireModel):
+class SessionUpdateFrame(WireIn):
     type: Literal["session.update"]
     input_audio: InputAudioIn | None = None
     stt_model: str | None = Field(default=None, min_length=1, max_length=128)
     language: str | None = Field(default=None, min_length=2, max_length=8)  # None: detected per utterance
 
 
-class InputAudioAppendFrame(WireModel):
+class InputAudioAppendFrame(WireIn):
     type: Literal["input_audio.append"]
     data: str = Field(min_length=1)  # base64 of PCM in the declared format
 
 
-class InputAudioCommitFrame(WireModel):
+class InputAudioCommitFrame(WireIn):
     type: Literal["input_audio.commit"]
 
 
-class InputAudioClearFrame(WireModel):
+class InputAudioClearFrame(WireIn):
     type: Literal["input_audio.clear"]
 
 

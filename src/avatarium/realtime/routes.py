@@ -231,7 +231,37 @@ class Connection:
                 await self.send(error_event(unavailable.code, f"{unavailable.message}; this frame was not handled"))
 
 
-@router.get("/conversations/{conversation_id}/ws", summary="Upgrade to WebSocket (see the realtime protocol)")
+PROTOCOL = """The realtime socket of a conversation: open it with a WebSocket upgrade (`ws://` or `wss://`);
+a plain HTTP request is answered 426.
+
+**Authentication**: `Authorization: Bearer <API key or user JWT>`, or `?token=<clientToken>` (from
+`POST /v1/conversations`). The handshake is accepted, then closed with 4401 (credentials), 4404 (no such
+conversation, or another account's), 4409 (ended), 4429 (rate limited) or 4503 (a dependency is down).
+
+**Client → server**, JSON text frames with a `type`: `message {content, audio?}` (counted against the rate
+limit), `interrupt`, `ping`, `end`, and for voice input `session.update {inputAudio?, sttModel?, language?}`,
+`input_audio.append {data}` (base64 PCM, or binary frames of raw PCM), `input_audio.commit`,
+`input_audio.clear`.
+
+**Server → client**: `ready {conversation}` (with its messages), `state {state: idle|thinking|speaking}`,
+`message {message}` (a stored user message), `reply.delta {messageId, text}`, `audio {messageId, seq, text,
+format, sampleRate, data, durationMs, visemes}` (one per sentence, a WAV as base64), `reply.done {message}`,
+`error {error: {code, message}}`, `pong`, `ended {conversation}`, and for voice input `session.updated
+{session}`, `speech.started {atMs}`, `speech.stopped {atMs}`, `transcript.done`. A new `message` or an
+`interrupt` stops the running reply, which is stored as heard (`interrupted: true`). A socket whose client
+stops reading is closed with 1008; one on a server that restarts with 1012, once its reply is done; one
+whose credential is revoked gets `error` `UNAUTHORIZED` and closes with 4401. Every frame and field, for
+client authors: `docs/realtime.md` in the repository."""
+
+
+@router.get(
+    "/conversations/{conversation_id}/ws",
+    summary="Upgrade to WebSocket (see the realtime protocol)",
+    description=PROTOCOL,
+    status_code=426,
+    response_model=None,
+    response_description="Not a WebSocket upgrade",
+)
 async def conversation_socket_over_http(_caller: ApiCaller, conversation_id: str) -> None:
     """A plain HTTP request to the socket's URL: say how to connect instead of a bare 404."""
     raise ApiError(

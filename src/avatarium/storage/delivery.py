@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
@@ -14,6 +15,13 @@ from avatarium.http_cache import etag_matches
 
 Body = Callable[[int, int], AsyncIterator[bytes]]  # bytes start..end (exclusive), in chunks
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+# What `respond` answers besides the whole file, for the routes' `responses=`.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    206: {"description": "The byte range asked for with `Range`"},
+    304: {"description": "Not modified: `If-None-Match` names the file's `ETag`"},
+    416: {"description": "The range is outside the file"},
+}
 
 
 @dataclass(frozen=True)

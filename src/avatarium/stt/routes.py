@@ -9,12 +9,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
 from avatarium.deps import ApiCaller, StateDep, public_caller
+from avatarium.envelope import enveloped
 from avatarium.errors import bad_request
 from avatarium.middleware import BodyRule
+from avatarium.openapi import PROVIDER_ERRORS, errors
 from avatarium.providers.registry import DEFAULT_STT_MODEL
 from avatarium.responses import ok
 from avatarium.stt import decode, service
-from avatarium.stt.schemas import transcript_out
+from avatarium.stt.schemas import SttModelOut, TranscriptOut, transcript_out
 
 router = APIRouter(prefix="/stt", tags=["stt"])
 
@@ -64,7 +66,12 @@ async def _upload(request: Request) -> tuple[bytes, str, str | None, str | None]
     return await upload.read(decode.MAX_UPLOAD_BYTES + 1), container, model, language
 
 
-@router.get("/models", summary="List speech-to-text models", dependencies=[Depends(public_caller)])
+@router.get(
+    "/models",
+    summary="List speech-to-text models",
+    dependencies=[Depends(public_caller)],
+    response_model=enveloped(list[SttModelOut]),
+)
 async def list_models(request: Request, state: StateDep) -> JSONResponse:
     return ok(
         request,
@@ -75,7 +82,13 @@ async def list_models(request: Request, state: StateDep) -> JSONResponse:
     )
 
 
-@router.post("", summary="Transcribe a recording", openapi_extra=_OPENAPI)
+@router.post(
+    "",
+    summary="Transcribe a recording",
+    openapi_extra=_OPENAPI,
+    response_model=enveloped(TranscriptOut),
+    responses=errors(*PROVIDER_ERRORS),
+)
 async def transcribe(
     request: Request,
     state: StateDep,

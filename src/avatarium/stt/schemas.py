@@ -30,3 +30,11 @@ def transcript_out(transcript: Transcript, model_id: str) -> dict[str, Any]:
         model=model_id,
         words=[WordOut(word=w.word, start_ms=w.start_ms, end_ms=w.end_ms) for w in transcript.words],
     ).wire()
+
+
+class SttModelOut(WireModel):
+    id: str
+    provider: str
+    name: str
+    languages: list[str]
+    available: bool

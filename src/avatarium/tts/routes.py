@@ -1,19 +1,36 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from avatarium.deps import ApiCaller, StateDep, public_caller
+from avatarium.envelope import enveloped
 from avatarium.errors import bad_request
+from avatarium.openapi import PROVIDER_ERRORS, binary, errors
 from avatarium.providers.registry import DEFAULT_VOICE, Providers
 from avatarium.responses import ok
 from avatarium.state import AppState
 from avatarium.tts import audio, service
-from avatarium.tts.schemas import PreviewIn, SynthesizeIn, VendorSynthesizeIn
+from avatarium.tts.schemas import PreviewIn, SpeechOut, SynthesizeIn, VendorSynthesizeIn, VoiceOut
 
 router = APIRouter(prefix="/tts", tags=["tts"])
+
+# A synthesis: the TTS result, or the raw audio when `Accept` asks for it.
+_SPEECH: dict[str, Any] = {
+    "response_model": enveloped(SpeechOut),
+    "responses": {
+        200: binary(
+            "audio/wav",
+            "audio/mpeg",
+            description="The TTS result, or with `Accept: audio/wav` or"
+            " `audio/mpeg` the audio itself, with `X-Audio-Duration-Ms` and `X-Voice-Id`",
+        ),
+        **errors(*PROVIDER_ERRORS),
+    },
+}
 
 
 def _negotiated(request: Request, fmt: str) -> tuple[str, bool]:
@@ -44,7 +61,12 @@ async def _render(
     return await service.render(speech, fmt, resolved, provider.id)
 
 
-@router.get("/voices", summary="List available voices", dependencies=[Depends(public_caller)])
+@router.get(
+    "/voices",
+    summary="List available voices",
+    dependencies=[Depends(public_caller)],
+    response_model=enveloped(list[VoiceOut]),
+)
 async def voices(request: Request, state: StateDep) -> Response:
     return ok(
         request,
@@ -63,7 +85,7 @@ async def voices(request: Request, state: StateDep) -> Response:
     )
 
 
-@router.post("", summary="Synthesize speech")
+@router.post("", summary="Synthesize speech", **_SPEECH)
 async def synthesize(request: Request, state: StateDep, caller: ApiCaller, body: SynthesizeIn) -> Response:
     if not body.text.strip():
         raise bad_request("text must not be blank", "text", "too_short")
@@ -72,7 +94,7 @@ async def synthesize(request: Request, state: StateDep, caller: ApiCaller, body:
     return _respond(request, rendered, raw)
 
 
-@router.post("/preview", summary="Preview a voice")
+@router.post("/preview", summary="Preview a voice", **_SPEECH)
 async def preview(request: Request, state: StateDep, caller: ApiCaller, body: PreviewIn) -> Response:
     voice = state.providers.check_voice(body.voice_id)
     fmt, raw = _negotiated(request, "wav")
@@ -110,5 +132,6 @@ def vendor_routes(providers: Providers) -> APIRouter:
             methods=["POST"],
             summary=f"Synthesize via {spec.name}",
             name=f"tts_{spec.id}",
+            **_SPEECH,
         )
     return vendors
