@@ -21,7 +21,7 @@ from avatarium.providers.local.queue import Line, LineFull
 from testkit.fakes.server import serve
 from tests.conftest import create_conversation, make_providers, new_account, set_tier_elsewhere
 
-_MODEL = LocalLLM(max_tokens=256, queue=1)  # loaded once for this module; one request may wait
+_MODEL = LocalLLM(max_tokens=256, queue=1, slots=1)  # loaded once for this module; one at a time, one may wait
 
 
 def teardown_module() -> None:
