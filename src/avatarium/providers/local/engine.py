@@ -141,6 +141,7 @@ class Engine:
             except BaseException as exc:  # the context is in an unknown state: every running job fails
                 for job in self._running[:]:
                     job.emit(exc)
+                    job.emit(Done("error", job.produced))
                     self._release(job, forget=True)
 
     def _admit(self) -> None:

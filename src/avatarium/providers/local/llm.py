@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncGenerator
 from importlib.resources import files
 from typing import Any
@@ -35,26 +36,26 @@ class LocalLLM(LLMProvider):
         self._max_tokens = max_tokens
         self._slots = slots
         self._loaded: _Loaded | None = None
-        self._lock = asyncio.Lock()  # loading and unloading
+        self._lock = threading.Lock()  # loading and unloading (callers may run on different event loops)
         self._line = Line(queue, capacity=slots)
 
     def _load(self) -> _Loaded:
-        if self._loaded is None:
-            self._loaded = _Loaded.open(self._threads, self._context, self._slots)
-        return self._loaded
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = _Loaded.open(self._threads, self._context, self._slots)
+            return self._loaded
 
     def unload(self) -> None:
-        if self._loaded is not None:
-            self._loaded.close()
-            self._loaded = None
+        with self._lock:
+            if self._loaded is not None:
+                self._loaded.close()
+                self._loaded = None
 
     async def close(self) -> None:
-        async with self._lock:
-            self.unload()
+        await asyncio.to_thread(self.unload)
 
     async def warm(self) -> None:
-        async with self._lock:
-            await asyncio.to_thread(self._load)
+        await asyncio.to_thread(self._load)
 
     def _fit(self, model: _Loaded, messages: list[ChatMessage], max_tokens: int) -> tuple[list[int], int]:
         """The prompt's tokens: the system prompt and the newest turns that fit, with room for the reply."""
@@ -85,26 +86,35 @@ class LocalLLM(LLMProvider):
                 self.id, "busy", f"{full.waiting} requests are waiting for the model", retry_after=RETRY_AFTER_SECONDS
             ) from None
         try:
-            async with self._lock:
-                model = await asyncio.to_thread(self._load)
+            loaded = self._loaded
+            model = loaded if loaded is not None else await asyncio.to_thread(self._load)
             max_tokens = min(request.max_tokens or self._max_tokens, self._context // 2)
             prompt, prompt_tokens = self._fit(model, request.messages, max_tokens)
             temperature = 0.7 if request.temperature is None else request.temperature
             loop = asyncio.get_running_loop()
             items: asyncio.Queue[str | Done | BaseException] = asyncio.Queue()
-            job = Job(prompt, max_tokens, temperature, lambda item: loop.call_soon_threadsafe(items.put_nowait, item))
+
+            def deliver(item: str | Done | BaseException) -> None:  # on the engine's thread
+                try:
+                    loop.call_soon_threadsafe(items.put_nowait, item)
+                except RuntimeError:  # our event loop is gone: nobody listens any more
+                    job.cancelled = True
+
+            job = Job(prompt, max_tokens, temperature, deliver)
             model.engine.submit(job)
+            done: Done | None = None
             try:
                 while not isinstance(item := await items.get(), Done):
                     if isinstance(item, BaseException):
                         raise item
                     yield item
+                done = item
             finally:
-                if not isinstance(item, Done):  # our consumer stopped early: free the slot before passing it on
+                if done is None:  # our consumer stopped early, or the engine failed: the slot is free once Done comes
                     model.engine.cancel(job)
                     while not isinstance(await asyncio.shield(items.get()), Done):
                         pass
-            yield Finish(item.reason, prompt_tokens, item.produced)
+            yield Finish(done.reason, prompt_tokens, done.produced)
         finally:
             self._line.release()
 
