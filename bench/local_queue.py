@@ -2,9 +2,10 @@
 
     python -m bench.local_queue
 
-Time to first audio, p50 and p95, for one conversation alone (the baseline, same run) and for
-8 at once, with the model's slots (the default: 8 generations decoded together, openings first) and
-with one slot (one generation at a time, the others in line: the first strategy), both in this run.
+Time to first audio, p50 and p95, for one conversation alone (the baseline) and for 8 at once, with
+the model's slots (the default: 8 generations decoded together, openings first) and with one slot
+(one generation at a time, the others in line: the first strategy). Both servers run side by side;
+conversations alone alternate between them, so both baselines see the same machine.
 Target: p95 ≤ 2 s on 2 cores. Also: the furthest place in line a turn was told, turns refused (503
 past the line's limit), and the machine's load average, since other work may share its cores.
 """
@@ -15,6 +16,7 @@ import asyncio
 import json
 import os
 import time
+from contextlib import ExitStack
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ from bench.common import avatarium_serve, bench_database, percentile
 QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you help me?", "What time is it?"]
 CONVERSATIONS = 8
 TURNS = 3  # per conversation
+ALONE_ROUNDS = 4  # conversations alone, per server
 
 
 async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> ClientConnection:
@@ -65,41 +68,59 @@ async def _conversation(base: str, headers: dict[str, str], n: int, seen: dict[s
         return times
 
 
-async def _run(base: str, headers: dict[str, str], conversations: int) -> tuple[list[float], dict[str, int]]:
+async def _together(base: str, headers: dict[str, str]) -> tuple[list[float], dict[str, int]]:
     seen = {"place": 0, "refused": 0}
-    await _conversation(base, headers, 0, {"place": 0, "refused": 0})  # warm-up: model and voice paged in
-    results = await asyncio.gather(*(_conversation(base, headers, n, seen) for n in range(conversations)))
+    results = await asyncio.gather(*(_conversation(base, headers, n, seen) for n in range(CONVERSATIONS)))
     return [t for times in results for t in times], seen
 
 
-def _strategy(name: str, slots: str | None) -> tuple[float, float, float, float]:
-    """p50 and p95 alone, then 8 at once, for one setting of the model's slots (None: the default)."""
-    env, headers = bench_database("local_queue")
-    if slots is not None:
-        env["AVATARIUM_LOCAL_LLM_SLOTS"] = slots
-    load = os.getloadavg()[0]
-    with avatarium_serve(env) as served:
-        alone, _ = asyncio.run(_run(served.base, headers, 1))
-        loaded, seen = asyncio.run(_run(served.base, headers, CONVERSATIONS))
-    base50, base95 = percentile(alone, 50), percentile(alone, 95)
-    p50, p95 = percentile(loaded, 50), percentile(loaded, 95)
-    print(f"{name} (load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)")
-    print(f"  time to first audio, 1 conversation:  p50 {base50 * 1000:.0f} ms  p95 {base95 * 1000:.0f} ms")
-    print(
-        f"  time to first audio, {CONVERSATIONS} at once:     p50 {p50 * 1000:.0f} ms  p95 {p95 * 1000:.0f} ms"
-        f"  ({p50 / base50:.1f}x / {p95 / base95:.1f}x the baseline; target p95 <= 2000 ms)"
-    )
-    print(f"  furthest place in line: {seen['place']}; turns refused: {seen['refused']} of {CONVERSATIONS * TURNS}")
-    return base50, base95, p50, p95
+async def _alone(servers: list[str], headers: list[dict[str, str]]) -> list[list[float]]:
+    """One conversation at a time, alternating between the servers, so both see the same machine."""
+    for base, auth in zip(servers, headers, strict=True):  # warm-up: model and voice paged in
+        await _conversation(base, auth, 0, {"place": 0, "refused": 0})
+    times: list[list[float]] = [[] for _ in servers]
+    for n in range(ALONE_ROUNDS):
+        for i, (base, auth) in enumerate(zip(servers, headers, strict=True)):
+            times[i] += await _conversation(base, auth, n, {"place": 0, "refused": 0})
+    return times
+
+
+def _ms(values: list[float]) -> str:
+    return f"p50 {percentile(values, 50) * 1000:.0f} ms  p95 {percentile(values, 95) * 1000:.0f} ms"
 
 
 def main() -> None:
-    print(f"{os.cpu_count()} cores")
-    old = _strategy("one generation at a time (AVATARIUM_LOCAL_LLM_SLOTS=1)", "1")
-    new = _strategy("slots decoded together (the default)", None)
+    strategies = {"one generation at a time (AVATARIUM_LOCAL_LLM_SLOTS=1)": "1", "slots decoded together": "8"}
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    with ExitStack() as stack:
+        servers, headers = [], []
+        for slots in strategies.values():
+            env, auth = bench_database(f"local_queue_{slots}")
+            env["AVATARIUM_LOCAL_LLM_SLOTS"] = slots
+            servers.append(stack.enter_context(avatarium_serve(env)).base)
+            headers.append(auth)
+        alone = asyncio.run(_alone(servers, headers))
+        print(
+            f"1 conversation, alternating ({ALONE_ROUNDS * TURNS} turns each; load average {os.getloadavg()[0]:.1f}):"
+        )
+        for name, times in zip(strategies, alone, strict=True):
+            print(f"  {name}: time to first audio {_ms(times)}")
+        loaded = []
+        for name, base, auth in zip(strategies, servers, headers, strict=True):
+            before = os.getloadavg()[0]
+            times, seen = asyncio.run(_together(base, auth))
+            loaded.append(times)
+            print(
+                f"{CONVERSATIONS} at once, {name} (load average {before:.1f} before, {os.getloadavg()[0]:.1f} after):"
+            )
+            print(f"  time to first audio {_ms(times)} (target p95 <= 2000 ms)")
+            print(f"  furthest place in line: {seen['place']}; turns refused: {seen['refused']} of {len(times)}")
+    (old_alone, new_alone), (old, new) = alone, loaded
     print(
-        f"slots against one at a time: alone p50 {new[0] / old[0]:.2f}x, p95 {new[1] / old[1]:.2f}x;"
-        f" {CONVERSATIONS} at once p50 {new[2] / old[2]:.2f}x, p95 {new[3] / old[3]:.2f}x"
+        f"slots against one at a time: alone p50 {percentile(new_alone, 50) / percentile(old_alone, 50):.2f}x,"
+        f" p95 {percentile(new_alone, 95) / percentile(old_alone, 95):.2f}x;"
+        f" {CONVERSATIONS} at once p50 {percentile(new, 50) / percentile(old, 50):.2f}x,"
+        f" p95 {percentile(new, 95) / percentile(old, 95):.2f}x"
     )
 
 
