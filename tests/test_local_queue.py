@@ -60,6 +60,33 @@ async def test_the_line_is_first_come_first_served_tells_places_and_is_bounded()
     assert line.waiting == 0
 
 
+async def test_the_line_lets_as_many_in_as_the_model_has_slots() -> None:
+    line = Line(limit=2, capacity=2)
+    await line.acquire()
+    await line.acquire()  # a second slot: no wait
+    told: list[int] = []
+
+    async def tell(position: int) -> None:
+        told.append(position)
+
+    third = asyncio.create_task(line.acquire(tell))
+    while line.waiting < 1:
+        await asyncio.sleep(0)
+    assert told == [1] and not third.done()
+    line.release()  # one slot frees: the first in line takes it
+    await third
+    fourth = asyncio.create_task(line.acquire())
+    await asyncio.sleep(0)
+    assert not fourth.done()  # both slots held again
+    line.release()
+    await fourth
+    line.release()
+    line.release()
+    await line.acquire()
+    await line.acquire()  # both free again
+    assert line.waiting == 0
+
+
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[str]:
     settings = Settings(data_dir=tmp_path, database_url=database_url, jwt_secret="s" * 40)
