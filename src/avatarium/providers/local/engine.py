@@ -90,11 +90,12 @@ def opening_over(text: str, produced: int) -> bool:
 
 
 class Engine:
-    def __init__(self, model: Any, ctx: Any, slots: int, budget: int = 64, patience: int = 4) -> None:
+    def __init__(self, model: Any, ctx: Any, slots: int, context: int, budget: int = 64, patience: int = 4) -> None:
         from llama_cpp import _internals
 
         self._model = model
         self._ctx = ctx
+        self._context = context  # cells per sequence: a prompt and its reply stay within them
         self._budget = budget
         self._patience = patience
         self._slots = [Slot(seq) for seq in range(slots)]
@@ -153,8 +154,9 @@ class Engine:
             if not free:
                 return
             job = self._waiting.popleft()
-            if job.cancelled:
-                job.emit(Done("cancelled", 0))
+            job.max_tokens = min(job.max_tokens, self._context - len(job.prompt))
+            if job.cancelled or job.max_tokens <= 0:
+                job.emit(Done("cancelled" if job.cancelled else "length", 0))
                 continue
             slot = max(free, key=lambda s: (_common_prefix(s.tokens, job.prompt), -s.used))
             self._clock += 1

@@ -155,7 +155,7 @@ class _Loaded:
         ctx.decode(batch)
         batch.close()
         llama_cpp.llama_memory_clear(ctx.memory, True)
-        return cls(model, ctx, Engine(model, ctx, slots))
+        return cls(model, ctx, Engine(model, ctx, slots, context))
 
     def tokenize(self, text: str) -> list[int]:
         return list(self.model.tokenize(text.encode(), add_bos=False, special=False))
