@@ -17,6 +17,7 @@ import json
 import os
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -39,24 +40,35 @@ async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> 
     return ws
 
 
-async def _turn(ws: ClientConnection, content: str, seen: dict[str, int]) -> float | None:
+@dataclass
+class Seen:
+    place: int = 0  # the furthest place in line a turn was told
+    refused: int = 0
+    first_text: list[float] = field(default_factory=list)  # seconds to the first reply.delta
+
+
+async def _turn(ws: ClientConnection, content: str, seen: Seen) -> float | None:
     """Seconds to the first audio; None when the turn was refused."""
     started = time.perf_counter()
     await ws.send(json.dumps({"type": "message", "content": content}))
     first: float | None = None
+    text: float | None = None
     while True:
         event: dict[str, Any] = json.loads(await ws.recv())
         if event["type"] == "audio" and first is None:
             first = time.perf_counter() - started
+        elif event["type"] == "reply.delta" and text is None:
+            text = time.perf_counter() - started
+            seen.first_text.append(text)
         elif event.get("queue"):
-            seen["place"] = max(seen["place"], event["queue"]["position"])
+            seen.place = max(seen.place, event["queue"]["position"])
         elif event["type"] == "error":
-            seen["refused"] += 1
+            seen.refused += 1
         elif event == {"type": "state", "state": "idle"}:
             return first
 
 
-async def _conversation(base: str, headers: dict[str, str], n: int, seen: dict[str, int]) -> list[float]:
+async def _conversation(base: str, headers: dict[str, str], n: int, seen: Seen) -> list[float]:
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
         ws = await _open(http, base, headers)
         times = []
@@ -68,21 +80,22 @@ async def _conversation(base: str, headers: dict[str, str], n: int, seen: dict[s
         return times
 
 
-async def _together(base: str, headers: dict[str, str]) -> tuple[list[float], dict[str, int]]:
-    seen = {"place": 0, "refused": 0}
+async def _together(base: str, headers: dict[str, str]) -> tuple[list[float], Seen]:
+    seen = Seen()
     results = await asyncio.gather(*(_conversation(base, headers, n, seen) for n in range(CONVERSATIONS)))
     return [t for times in results for t in times], seen
 
 
-async def _alone(servers: list[str], headers: list[dict[str, str]]) -> list[list[float]]:
+async def _alone(servers: list[str], headers: list[dict[str, str]]) -> tuple[list[list[float]], list[Seen]]:
     """One conversation at a time, alternating between the servers, so both see the same machine."""
     for base, auth in zip(servers, headers, strict=True):  # warm-up: model and voice paged in
-        await _conversation(base, auth, 0, {"place": 0, "refused": 0})
+        await _conversation(base, auth, 0, Seen())
     times: list[list[float]] = [[] for _ in servers]
+    seen = [Seen() for _ in servers]
     for n in range(ALONE_ROUNDS):
         for i, (base, auth) in enumerate(zip(servers, headers, strict=True)):
-            times[i] += await _conversation(base, auth, n, {"place": 0, "refused": 0})
-    return times
+            times[i] += await _conversation(base, auth, n, seen[i])
+    return times, seen
 
 
 def _ms(values: list[float]) -> str:
@@ -99,12 +112,12 @@ def main() -> None:
             env["AVATARIUM_LOCAL_LLM_SLOTS"] = slots
             servers.append(stack.enter_context(avatarium_serve(env)).base)
             headers.append(auth)
-        alone = asyncio.run(_alone(servers, headers))
+        alone, alone_seen = asyncio.run(_alone(servers, headers))
         print(
             f"1 conversation, alternating ({ALONE_ROUNDS * TURNS} turns each; load average {os.getloadavg()[0]:.1f}):"
         )
-        for name, times in zip(strategies, alone, strict=True):
-            print(f"  {name}: time to first audio {_ms(times)}")
+        for name, times, seen in zip(strategies, alone, alone_seen, strict=True):
+            print(f"  {name}: time to first audio {_ms(times)}; first text {_ms(seen.first_text)}")
         loaded = []
         for name, base, auth in zip(strategies, servers, headers, strict=True):
             before = os.getloadavg()[0]
@@ -113,8 +126,8 @@ def main() -> None:
             print(
                 f"{CONVERSATIONS} at once, {name} (load average {before:.1f} before, {os.getloadavg()[0]:.1f} after):"
             )
-            print(f"  time to first audio {_ms(times)} (target p95 <= 2000 ms)")
-            print(f"  furthest place in line: {seen['place']}; turns refused: {seen['refused']} of {len(times)}")
+            print(f"  time to first audio {_ms(times)} (target p95 <= 2000 ms); first text {_ms(seen.first_text)}")
+            print(f"  furthest place in line: {seen.place}; turns refused: {seen.refused} of {CONVERSATIONS * TURNS}")
     (old_alone, new_alone), (old, new) = alone, loaded
     print(
         f"slots against one at a time: alone p50 {percentile(new_alone, 50) / percentile(old_alone, 50):.2f}x,"
