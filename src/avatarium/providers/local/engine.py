@@ -10,8 +10,8 @@ One worker thread owns the context. Each step it builds one batch and makes one 
   of any reply, and no reply is ever starved.
 
 A slot keeps the tokens its sequence holds in the KV cache after its generation ends; the next
-prompt goes to the free slot that shares the longest prefix with it (the same conversation's
-previous turn, or at least the same system prompt) and only the rest is evaluated. When another
+prompt goes to the free slot where it saves the most (the same conversation's previous turn; else
+an empty slot, or the one with the least to lose) and only the rest is evaluated. When another
 slot shares a clearly longer prefix (a system prompt that a conversation arriving at the same
 moment is evaluating, say), its cache is copied over instead, once it holds that prefix.
 """
@@ -79,6 +79,13 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
             break
         n += 1
     return n
+
+
+def _worth(slot: Slot, prompt: list[int]) -> int:
+    """What taking this slot for `prompt` saves (its shared prefix) less what it throws away (another
+    conversation's cache): a conversation's own slot first, then an empty one, then the least to lose."""
+    common = _common_prefix(slot.tokens, prompt)
+    return common - (len(slot.tokens) - common)
 
 
 def opening_over(text: str, produced: int) -> bool:
@@ -158,7 +165,7 @@ class Engine:
             if job.cancelled or job.max_tokens <= 0:
                 job.emit(Done("cancelled" if job.cancelled else "length", 0))
                 continue
-            slot = max(free, key=lambda s: (_common_prefix(s.tokens, job.prompt), -s.used))
+            slot = max(free, key=lambda s: (_worth(s, job.prompt), -s.used))
             self._clock += 1
             slot.used = self._clock
             job.slot, job.sampler = slot, self._sampler(job.temperature)
