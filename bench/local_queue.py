@@ -1,6 +1,6 @@
 """The embedded model under load: 8 socket conversations talking at once on embedded defaults.
 
-    python -m bench.local_queue
+    python -m bench.local_queue [--threads]
 
 Time to first audio, p50 and p95, for one conversation alone (the baseline) and for 8 at once, with
 the model's slots (the default: 8 generations decoded together, openings first) and with one slot
@@ -8,6 +8,7 @@ the model's slots (the default: 8 generations decoded together, openings first) 
 conversations alone alternate between them, so both baselines see the same machine.
 Target: p95 ≤ 2 s on 2 cores. Also: the furthest place in line a turn was told, turns refused (503
 past the line's limit), and the machine's load average, since other work may share its cores.
+`--threads` compares the model on 2 threads and on 1 instead, both with slots.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -29,6 +31,14 @@ QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you he
 CONVERSATIONS = 8
 TURNS = 3  # per conversation
 ALONE_ROUNDS = 4  # conversations alone, per server
+STRATEGIES = {  # the first is the baseline
+    "one generation at a time": {"AVATARIUM_LOCAL_LLM_SLOTS": "1"},
+    "slots decoded together": {"AVATARIUM_LOCAL_LLM_SLOTS": "8"},
+}
+THREADS = {  # --threads: the model's threads, with slots
+    "2 threads": {"AVATARIUM_LOCAL_LLM_THREADS": "2"},
+    "1 thread": {"AVATARIUM_LOCAL_LLM_THREADS": "1"},
+}
 
 
 async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> ClientConnection:
@@ -103,13 +113,13 @@ def _ms(values: list[float]) -> str:
 
 
 def main() -> None:
-    strategies = {"one generation at a time (AVATARIUM_LOCAL_LLM_SLOTS=1)": "1", "slots decoded together": "8"}
+    strategies = THREADS if "--threads" in sys.argv else STRATEGIES
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     with ExitStack() as stack:
         servers, headers = [], []
-        for slots in strategies.values():
-            env, auth = bench_database(f"local_queue_{slots}")
-            env["AVATARIUM_LOCAL_LLM_SLOTS"] = slots
+        for n, settings in enumerate(strategies.values()):
+            env, auth = bench_database(f"local_queue_{n}")
+            env |= settings
             servers.append(stack.enter_context(avatarium_serve(env)).base)
             headers.append(auth)
         alone, alone_seen = asyncio.run(_alone(servers, headers))
@@ -130,7 +140,8 @@ def main() -> None:
             print(f"  furthest place in line: {seen.place}; turns refused: {seen.refused} of {CONVERSATIONS * TURNS}")
     (old_alone, new_alone), (old, new) = alone, loaded
     print(
-        f"slots against one at a time: alone p50 {percentile(new_alone, 50) / percentile(old_alone, 50):.2f}x,"
+        f"{' against '.join(reversed(strategies))}:"
+        f" alone p50 {percentile(new_alone, 50) / percentile(old_alone, 50):.2f}x,"
         f" p95 {percentile(new_alone, 95) / percentile(old_alone, 95):.2f}x;"
         f" {CONVERSATIONS} at once p50 {percentile(new, 50) / percentile(old, 50):.2f}x,"
         f" p95 {percentile(new, 95) / percentile(old, 95):.2f}x"
