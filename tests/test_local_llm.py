@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -89,3 +91,52 @@ async def test_stopping_early_frees_the_model() -> None:
 
 async def _collect(request: ChatRequest) -> list[object]:
     return [e async for e in _MODEL.stream(request)]
+
+
+_SYSTEM = ChatMessage("system", "You are Ava, a friendly assistant. Answer in one to three short sentences.")
+_QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you help me?", "What time is it?"]
+
+
+async def _timed(request: ChatRequest, into: list[tuple[float, int, str]], n: int) -> None:
+    async for event in _MODEL.stream(request):
+        if isinstance(event, str):
+            into.append((time.monotonic(), n, event))
+
+
+def _greedy(question: str, max_tokens: int = 40) -> ChatRequest:
+    return ChatRequest(MODEL_NAME, [_SYSTEM, ChatMessage("user", question)], max_tokens=max_tokens, temperature=0)
+
+
+async def test_generations_at_once_give_the_replies_each_gives_alone() -> None:
+    alone = [await _collect(_greedy(q)) for q in _QUESTIONS]
+    together = await asyncio.gather(*(_collect(_greedy(q)) for q in _QUESTIONS))  # one batch, the system prompt shared
+    assert together == alone
+
+
+async def test_every_reply_starts_before_any_reply_has_two_sentences() -> None:
+    events: list[tuple[float, int, str]] = []
+    await asyncio.gather(*(_timed(_greedy(q, 64), events, n) for n, q in enumerate(_QUESTIONS)))
+    firsts = {n: next(t for t, m, _ in events if m == n) for n in range(len(_QUESTIONS))}
+    text = {n: "" for n in firsts}
+    for at, n, piece in events:
+        text[n] += piece
+        if len(re.findall(r"[.!?]\s", text[n])) >= 2:  # a second sentence begins
+            assert all(first <= at for first in firsts.values()), (text, firsts, at)
+
+
+async def test_a_new_reply_opens_while_a_long_one_waits() -> None:
+    events: list[tuple[float, int, str]] = []
+    long = ChatRequest(
+        MODEL_NAME, [ChatMessage("user", "Count from one to two hundred.")], max_tokens=200, temperature=0
+    )
+    running = asyncio.ensure_future(_timed(long, events, 0))
+    while len(events) < 30:  # well past its first clause
+        await asyncio.sleep(0.01)
+    start = time.monotonic()
+    await _timed(_greedy(_QUESTIONS[0], 24), events, 1)
+    end = time.monotonic()
+    await running
+    during = [n for t, n, _ in events if start <= t <= end]
+    newcomer, old = during.count(1), during.count(0)
+    assert newcomer >= 4 and old <= 2 + newcomer // 3, (newcomer, old)  # the long one got a token every 4th step
+    assert len([n for _, n, _ in events if n == 0]) > 30 + old  # and it went on afterwards

@@ -21,11 +21,13 @@ from avatarium.providers.local.queue import Line, LineFull
 from testkit.fakes.server import serve
 from tests.conftest import create_conversation, make_providers, new_account, set_tier_elsewhere
 
-_MODEL = LocalLLM(max_tokens=256, queue=1)  # loaded once for this module; one request may wait
+_MODEL = LocalLLM(max_tokens=256, queue=1, slots=1)  # loaded once for this module; one at a time, one may wait
+_TWO = LocalLLM(max_tokens=256, queue=1, slots=2)  # two generations at once
 
 
 def teardown_module() -> None:
     _MODEL.unload()
+    _TWO.unload()
 
 
 async def test_the_line_is_first_come_first_served_tells_places_and_is_bounded() -> None:
@@ -60,10 +62,44 @@ async def test_the_line_is_first_come_first_served_tells_places_and_is_bounded()
     assert line.waiting == 0
 
 
+async def test_the_line_lets_as_many_in_as_the_model_has_slots() -> None:
+    line = Line(limit=2, capacity=2)
+    await line.acquire()
+    await line.acquire()  # a second slot: no wait
+    told: list[int] = []
+
+    async def tell(position: int) -> None:
+        told.append(position)
+
+    third = asyncio.create_task(line.acquire(tell))
+    while line.waiting < 1:
+        await asyncio.sleep(0)
+    assert told == [1] and not third.done()
+    line.release()  # one slot frees: the first in line takes it
+    await third
+    fourth = asyncio.create_task(line.acquire())
+    await asyncio.sleep(0)
+    assert not fourth.done()  # both slots held again
+    line.release()
+    await fourth
+    line.release()
+    line.release()
+    await line.acquire()
+    await line.acquire()  # both free again
+    assert line.waiting == 0
+
+
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[str]:
     settings = Settings(data_dir=tmp_path, database_url=database_url, jwt_secret="s" * 40)
     with serve(create_app(settings, make_providers(_MODEL))) as base:
+        yield base
+
+
+@pytest.fixture
+def two_slots(tmp_path: Path, database_url: str) -> Iterator[str]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url, jwt_secret="s" * 40)
+    with serve(create_app(settings, make_providers(_TWO))) as base:
         yield base
 
 
@@ -112,3 +148,31 @@ async def test_a_waiting_turn_is_told_its_place_and_past_the_limit_requests_get_
     second_started = next(t for t, e in events_two if e["type"] == "reply.delta")
     assert second_started >= first_done  # served after the turn ahead of it, never alongside
     assert events_two[-1][1]["message"]["content"]
+
+
+async def test_with_two_slots_a_second_conversation_is_answered_while_the_first_still_talks(
+    two_slots: str, database_url: str
+) -> None:
+    async with httpx.AsyncClient(base_url=two_slots, timeout=120) as http:
+        account = await new_account(http)
+        await set_tier_elsewhere(database_url, account.email, "enterprise", 100_000)
+        first, second = (await create_conversation(http, account), await create_conversation(http, account))
+        url = two_slots.replace("http", "ws") + "/v1/conversations/{}/ws"
+        async with (
+            connect(url.format(first["id"]), additional_headers=account.key_headers) as one,
+            connect(url.format(second["id"]), additional_headers=account.key_headers) as two,
+        ):
+            for ws in (one, two):
+                assert json.loads(await ws.recv())["type"] == "ready"
+            long = "Count from one to two hundred, one number per line."
+            await one.send(json.dumps({"type": "message", "content": long, "audio": False}))
+            while json.loads(await one.recv())["type"] != "reply.delta":  # the model is busy with it
+                pass
+            await two.send(json.dumps({"type": "message", "content": "Hello!", "audio": False}))
+            events_one: list[tuple[float, dict[str, Any]]] = []
+            events_two: list[tuple[float, dict[str, Any]]] = []
+            await asyncio.gather(_read(one, events_one), _read(two, events_two))
+    assert not [e for _, e in events_two if e.get("queue")]  # never told to wait
+    second_started = next(t for t, e in events_two if e["type"] == "reply.delta")
+    assert second_started < events_one[-1][0]  # answered while the first reply was still being written
+    assert events_two[-1][1]["message"]["content"] and events_one[-1][1]["message"]["content"]

@@ -62,6 +62,7 @@ def test_settings_follow_one_rule(tmp_path: Path) -> None:
         "AVATARIUM_ANTHROPIC_API_KEY": "prefixed-key",
         "AVATARIUM_GROQ_BASE_URL": "http://groq.test/",
         "AVATARIUM_LOCAL_LLM_THREADS": "3",
+        "AVATARIUM_LOCAL_LLM_SLOTS": "2",
     }
     settings = Settings(
         data_dir=tmp_path, provider_env=env, provider_breaker_threshold=7, provider_breaker_cooldown_seconds=3
@@ -72,6 +73,7 @@ def test_settings_follow_one_rule(tmp_path: Path) -> None:
     assert {p for p in providers.specs if providers.configured(p)} == {"local", "openai", "google", "anthropic"}
     assert providers.llms["groq"]._base == "http://groq.test"  # type: ignore[attr-defined]
     assert providers.llms["local"]._threads == 3  # type: ignore[attr-defined]
+    assert providers.llms["local"]._slots == 2  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="AVATARIUM_LOCAL_LLM_THREADS must be a whole number"):
         build_providers(Settings(data_dir=tmp_path, provider_env={"AVATARIUM_LOCAL_LLM_THREADS": "two"}))
 

@@ -20,6 +20,7 @@ def _llm(setup: Setup) -> LocalLLM:
         context=setup.integer("llm_context"),
         max_tokens=setup.integer("llm_max_tokens"),
         queue=setup.integer("llm_queue"),
+        slots=setup.integer("llm_slots"),
     )
 
 
@@ -42,5 +43,12 @@ PROVIDER = ProviderSpec(
     stt=_stt,
     visemes="aligned",
     embedded=True,
-    options={"llm_threads": "2", "llm_context": "2048", "llm_max_tokens": "256", "llm_queue": "8", "stt_threads": "2"},
+    options={
+        "llm_threads": "2",
+        "llm_context": "2048",
+        "llm_max_tokens": "256",
+        "llm_queue": "8",
+        "llm_slots": "8",
+        "stt_threads": "2",
+    },
 )

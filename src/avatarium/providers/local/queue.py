@@ -1,8 +1,8 @@
-"""The line in front of the embedded model: one generation at a time, first come first served, bounded.
+"""The line in front of the embedded model: `capacity` generations at a time, first come first served, bounded.
 
-A llama.cpp context serves one generation at a time. Callers wait their turn in arrival order and are
-told their place as the line moves; past `limit` callers waiting, a new one is refused at once rather
-than left to wait without end.
+The model serves as many generations at once as it has slots. Further callers wait their turn in
+arrival order and are told their place as the line moves; past `limit` callers waiting, a new one is
+refused at once rather than left to wait without end.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ class _Place:
 
 
 class Line:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, capacity: int = 1) -> None:
         self.limit = limit
-        self._busy = False
+        self.capacity = capacity
+        self._holders = 0
         self._places: deque[_Place] = deque()
 
     @property
@@ -38,10 +39,10 @@ class Line:
 
     async def acquire(self, told: Waiting | None = None) -> None:
         """Returns once it is the caller's turn (then `release()`); raises `LineFull` when `limit` callers wait."""
-        if self._busy or self._places:
+        if self._holders >= self.capacity or self._places:
             await self._wait(told)
         else:
-            self._busy = True
+            self._holders += 1
 
     def release(self) -> None:
         self._hand_over()
@@ -70,7 +71,7 @@ class Line:
 
     def _hand_over(self) -> None:
         if not self._places:
-            self._busy = False
+            self._holders -= 1
             return
         place = self._places.popleft()
         place.admitted = True
