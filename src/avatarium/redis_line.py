@@ -69,7 +69,7 @@ class _Connection(asyncio.Protocol):
             return future
         if not self._outgoing:
             loop.call_soon(self._flush)
-        if not self._waiting:
+        if self._watchdog is None:
             self._watch(loop)
         self._outgoing.append(_pack(args))
         self._waiting.append((future, loop.time()))
@@ -84,13 +84,14 @@ class _Connection(asyncio.Protocol):
         self._watchdog = loop.call_later(TIMEOUT_SECONDS / 4, self._check_waiting)
 
     def _check_waiting(self) -> None:
+        """One watchdog per connection, running while commands wait."""
+        self._watchdog = None
         if not self._waiting:
             return
-        loop = self.loop
-        if loop.time() - self._waiting[0][1] > TIMEOUT_SECONDS:
+        if self.loop.time() - self._waiting[0][1] > TIMEOUT_SECONDS:
             self.fail(RedisTimeoutError(f"Redis did not answer within {TIMEOUT_SECONDS} s"))
         else:
-            self._watch(loop)
+            self._watch(self.loop)
 
     def data_received(self, data: bytes) -> None:
         self._reader.feed(data)
