@@ -74,6 +74,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.avatars
 	$(BIN)/python -m bench.preset_thumbnails
 	$(BIN)/python -m bench.browser_latency
+	$(BIN)/python -m bench.voice
+	$(BIN)/python -m bench.local_queue
+	$(BIN)/python -m bench.local_batch
 
 # The README's pictures, from the browser tests' screenshots (run `make test` first).
 docs-images:
