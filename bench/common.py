@@ -22,6 +22,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import redis
+from websockets.asyncio.client import ClientConnection, connect
 
 from avatarium.accounts import service as accounts
 from avatarium.apikeys import service as apikeys
@@ -205,3 +206,13 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+async def open_conversation(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> ClientConnection:
+    """A new conversation with Ava, its socket open and past `ready`."""
+    created = (await http.post("/v1/conversations", json={"avatarId": "ava"}, headers=headers)).json()["data"]
+    ws = await connect(
+        base.replace("http", "ws", 1) + f"/v1/conversations/{created['id']}/ws", additional_headers=headers
+    )
+    await ws.recv()  # ready
+    return ws

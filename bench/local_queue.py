@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
-from bench.common import avatarium_serve, bench_database, percentile
+from bench.common import avatarium_serve, bench_database, open_conversation, percentile
 
 QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you help me?", "What time is it?"]
 CONVERSATIONS = 8
@@ -39,15 +39,6 @@ THREADS = {  # --threads: the model's threads, with slots
     "2 threads": {"AVATARIUM_LOCAL_LLM_THREADS": "2"},
     "1 thread": {"AVATARIUM_LOCAL_LLM_THREADS": "1"},
 }
-
-
-async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> ClientConnection:
-    created = (await http.post("/v1/conversations", json={"avatarId": "ava"}, headers=headers)).json()["data"]
-    ws = await connect(
-        base.replace("http", "ws", 1) + f"/v1/conversations/{created['id']}/ws", additional_headers=headers
-    )
-    await ws.recv()  # ready
-    return ws
 
 
 @dataclass
@@ -80,7 +71,7 @@ async def _turn(ws: ClientConnection, content: str, seen: Seen) -> float | None:
 
 async def _conversation(base: str, headers: dict[str, str], n: int, seen: Seen) -> list[float]:
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
-        ws = await _open(http, base, headers)
+        ws = await open_conversation(http, base, headers)
         times = []
         for turn in range(TURNS):
             ttfa = await _turn(ws, QUESTIONS[(n + turn) % len(QUESTIONS)], seen)

@@ -19,20 +19,11 @@ import time
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
-from bench.common import avatarium_serve, bench_database, percentile, uvicorn_process
+from bench.common import avatarium_serve, bench_database, open_conversation, percentile, uvicorn_process
 
 QUESTIONS = ["What is the capital of France?", "How are you today?", "Can you help me?", "What time is it?"]
-
-
-async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> ClientConnection:
-    created = (await http.post("/v1/conversations", json={"avatarId": "ava"}, headers=headers)).json()["data"]
-    ws = await connect(
-        base.replace("http", "ws", 1) + f"/v1/conversations/{created['id']}/ws", additional_headers=headers
-    )
-    await ws.recv()  # ready
-    return ws
 
 
 async def _turn(ws: ClientConnection, content: str) -> dict[str, float]:
@@ -58,7 +49,7 @@ async def _ttfa(base: str, headers: dict[str, str], turns: int, warmup: int) -> 
         results = []
         for n in range(warmup + turns):
             if n % 5 == 0:  # a fresh conversation now and then keeps the history short
-                ws = await _open(http, base, headers)
+                ws = await open_conversation(http, base, headers)
             marks = await _turn(ws, QUESTIONS[n % len(QUESTIONS)])
             if n >= warmup:
                 results.append(marks["audio"])
@@ -68,9 +59,9 @@ async def _ttfa(base: str, headers: dict[str, str], turns: int, warmup: int) -> 
 async def _load(base: str, headers: dict[str, str], rss: Any) -> tuple[list[float], list[float], float]:
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         idle_before = rss()
-        idle = [await _open(http, base, headers) for _ in range(1000)]
+        idle = [await open_conversation(http, base, headers) for _ in range(1000)]
         per_socket = (rss() - idle_before) / len(idle)
-        active = [await _open(http, base, headers) for _ in range(50)]
+        active = [await open_conversation(http, base, headers) for _ in range(50)]
         results = await asyncio.gather(*(_turn(ws, "Hello there, how are you?") for ws in active))
         for ws in idle + active:
             await ws.close()
@@ -79,7 +70,7 @@ async def _load(base: str, headers: dict[str, str], rss: Any) -> tuple[list[floa
 
 async def _interrupts(base: str, headers: dict[str, str], turns: int) -> list[float]:
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        ws = await _open(http, base, headers)
+        ws = await open_conversation(http, base, headers)
         latencies = []
         for _ in range(turns):
             await ws.send(json.dumps({"type": "message", "content": "Tell me everything."}))

@@ -6,7 +6,8 @@ import asyncio
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from avatarium.config import Settings
 from avatarium.providers.local.llm import MODEL_NAME, LocalLLM
 from avatarium.providers.local.queue import Line, LineFull
 from testkit.fakes.server import serve
-from tests.conftest import create_conversation, make_providers, new_account, set_tier_elsewhere
+from tests.conftest import Account, create_conversation, make_providers, new_account, set_tier_elsewhere
 
 _MODEL = LocalLLM(max_tokens=256, queue=1, slots=1)  # loaded once for this module; one at a time, one may wait
 _TWO = LocalLLM(max_tokens=256, queue=1, slots=2)  # two generations at once
@@ -109,9 +110,11 @@ async def _read(ws: ClientConnection, into: list[tuple[float, dict[str, Any]]]) 
     into.append((time.monotonic(), event))
 
 
-async def test_a_waiting_turn_is_told_its_place_and_past_the_limit_requests_get_503(
+@asynccontextmanager
+async def _second_while_first_talks(
     server: str, database_url: str
-) -> None:
+) -> AsyncIterator[tuple[httpx.AsyncClient, Account, ClientConnection, ClientConnection]]:
+    """Two conversations of one account: the first busy with a long reply, then the second sent "Hello!"."""
     async with httpx.AsyncClient(base_url=server, timeout=120) as http:
         account = await new_account(http)
         await set_tier_elsewhere(database_url, account.email, "enterprise", 100_000)
@@ -128,22 +131,29 @@ async def test_a_waiting_turn_is_told_its_place_and_past_the_limit_requests_get_
             while json.loads(await one.recv())["type"] != "reply.delta":  # the model is busy with it
                 pass
             await two.send(json.dumps({"type": "message", "content": "Hello!", "audio": False}))
-            while (event := json.loads(await two.recv())).get("queue") is None:
-                assert event["type"] != "reply.delta", "served while the model was busy"
-            assert event == {"type": "state", "state": "thinking", "queue": {"position": 1}}
+            yield http, account, one, two
 
-            refused = await http.post(
-                "/v1/ai/chat",
-                json={"model": f"local/{MODEL_NAME}", "messages": [{"role": "user", "content": "Hi"}]},
-                headers=account.key_headers,
-            )
-            assert refused.status_code == 503, refused.text
-            assert refused.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
-            assert refused.headers["Retry-After"] == "5" and "waiting" in refused.json()["error"]["message"]
 
-            events_one: list[tuple[float, dict[str, Any]]] = []
-            events_two: list[tuple[float, dict[str, Any]]] = []
-            await asyncio.gather(_read(one, events_one), _read(two, events_two))
+async def test_a_waiting_turn_is_told_its_place_and_past_the_limit_requests_get_503(
+    server: str, database_url: str
+) -> None:
+    async with _second_while_first_talks(server, database_url) as (http, account, one, two):
+        while (event := json.loads(await two.recv())).get("queue") is None:
+            assert event["type"] != "reply.delta", "served while the model was busy"
+        assert event == {"type": "state", "state": "thinking", "queue": {"position": 1}}
+
+        refused = await http.post(
+            "/v1/ai/chat",
+            json={"model": f"local/{MODEL_NAME}", "messages": [{"role": "user", "content": "Hi"}]},
+            headers=account.key_headers,
+        )
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+        assert refused.headers["Retry-After"] == "5" and "waiting" in refused.json()["error"]["message"]
+
+        events_one: list[tuple[float, dict[str, Any]]] = []
+        events_two: list[tuple[float, dict[str, Any]]] = []
+        await asyncio.gather(_read(one, events_one), _read(two, events_two))
     first_done = events_one[-1][0]
     second_started = next(t for t, e in events_two if e["type"] == "reply.delta")
     assert second_started >= first_done  # served after the turn ahead of it, never alongside
@@ -153,25 +163,10 @@ async def test_a_waiting_turn_is_told_its_place_and_past_the_limit_requests_get_
 async def test_with_two_slots_a_second_conversation_is_answered_while_the_first_still_talks(
     two_slots: str, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=two_slots, timeout=120) as http:
-        account = await new_account(http)
-        await set_tier_elsewhere(database_url, account.email, "enterprise", 100_000)
-        first, second = (await create_conversation(http, account), await create_conversation(http, account))
-        url = two_slots.replace("http", "ws") + "/v1/conversations/{}/ws"
-        async with (
-            connect(url.format(first["id"]), additional_headers=account.key_headers) as one,
-            connect(url.format(second["id"]), additional_headers=account.key_headers) as two,
-        ):
-            for ws in (one, two):
-                assert json.loads(await ws.recv())["type"] == "ready"
-            long = "Count from one to two hundred, one number per line."
-            await one.send(json.dumps({"type": "message", "content": long, "audio": False}))
-            while json.loads(await one.recv())["type"] != "reply.delta":  # the model is busy with it
-                pass
-            await two.send(json.dumps({"type": "message", "content": "Hello!", "audio": False}))
-            events_one: list[tuple[float, dict[str, Any]]] = []
-            events_two: list[tuple[float, dict[str, Any]]] = []
-            await asyncio.gather(_read(one, events_one), _read(two, events_two))
+    async with _second_while_first_talks(two_slots, database_url) as (_http, _account, one, two):
+        events_one: list[tuple[float, dict[str, Any]]] = []
+        events_two: list[tuple[float, dict[str, Any]]] = []
+        await asyncio.gather(_read(one, events_one), _read(two, events_two))
     assert not [e for _, e in events_two if e.get("queue")]  # never told to wait
     second_started = next(t for t, e in events_two if e["type"] == "reply.delta")
     assert second_started < events_one[-1][0]  # answered while the first reply was still being written
