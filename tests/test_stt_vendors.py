@@ -85,6 +85,14 @@ async def test_each_cloud_vendor_transcribes(providers: Providers, model: str, t
     assert vendor == model.split("/")[0] and sent["model"] == name and sent["language"] == "en"
 
 
+async def test_a_spoken_socket_turn_asks_for_the_text_only(providers: Providers) -> None:
+    provider, name = providers.stt_for("groq/whisper-large-v3-turbo", local_only=False)
+    transcript = await provider.transcribe_turn(PCM, 16000, name, "en")
+    assert transcript.text == "Hello there, friend."
+    ((_vendor, sent),) = vendors.STATE.bodies
+    assert sent["response_format"] == "json" and "timestamp_granularities[]" not in sent
+
+
 async def test_the_language_is_detected_when_not_given(providers: Providers) -> None:
     for model in ("deepgram/nova-3", "groq/whisper-large-v3-turbo"):
         provider, name = providers.stt_for(model, local_only=False)

@@ -36,6 +36,18 @@ async def test_a_question_is_transcribed_with_word_timings() -> None:
     assert transcript.words[-1].end_ms <= transcript.duration_ms
 
 
+async def test_a_spoken_turn_is_transcribed_the_same_without_word_timings() -> None:
+    question = "Can you help me with fractions?"
+    audio = silence(300) + await spoken(question) + silence(300)
+
+    full = await LOCAL_STT.transcribe(audio, 16000, "whisper-base", "en")
+    turn = await LOCAL_STT.transcribe_turn(audio, 16000, "whisper-base", "en")
+
+    assert heard(turn.text, question) and turn.text == full.text
+    assert (turn.language, turn.duration_ms) == (full.language, full.duration_ms)
+    assert full.words and turn.words == []
+
+
 async def test_audio_at_another_rate_is_resampled_and_a_given_language_is_kept() -> None:
     transcript = await LOCAL_STT.transcribe(await spoken("Good morning, everyone.", 22050), 22050, "whisper-base", "en")
     assert heard(transcript.text, "Good morning, everyone.")

@@ -201,6 +201,15 @@ class STTProvider(ABC):
     async def transcribe(self, pcm: bytes, sample_rate: int, model: str, language: str | None = None) -> Transcript:
         """`pcm`: mono 16-bit little-endian samples at `sample_rate`; `model`: a name from `models()`."""
 
+    async def transcribe_turn(
+        self, pcm: bytes, sample_rate: int, model: str, language: str | None = None
+    ) -> Transcript:
+        """The text of a spoken socket turn, as soon as the engine can give it: no word timings needed.
+
+        The user waits for this one, so an engine that spends time on word timings may skip them here.
+        """
+        return await self.transcribe(pcm, sample_rate, model, language)
+
     async def warm(self) -> None:
         """Load what the first request would otherwise wait for (embedded models)."""
         return None

@@ -60,7 +60,7 @@ class Transcriber:
 
     async def _run(self, pcm: bytes) -> Heard:
         started = time.perf_counter()
-        transcript = await self.provider.transcribe(pcm, MODEL_RATE, self.model, self.language)
+        transcript = await self.provider.transcribe_turn(pcm, MODEL_RATE, self.model, self.language)
         elapsed = time.perf_counter() - started
         STT_SECONDS.observe(elapsed)
         return Heard(transcript, round(elapsed * 1000))

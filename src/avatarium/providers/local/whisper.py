@@ -86,29 +86,40 @@ class LocalWhisperSTT(STTProvider):
         await asyncio.to_thread(self._load)
 
     async def transcribe(self, pcm: bytes, sample_rate: int, model: str, language: str | None = None) -> Transcript:
+        return await self._transcribe(pcm, sample_rate, model, language, words=True)
+
+    async def transcribe_turn(
+        self, pcm: bytes, sample_rate: int, model: str, language: str | None = None
+    ) -> Transcript:
+        """Without word timings or segment timestamps: about 110 ms less for a short question on 2 cores."""
+        return await self._transcribe(pcm, sample_rate, model, language, words=False)
+
+    async def _transcribe(
+        self, pcm: bytes, sample_rate: int, model: str, language: str | None, *, words: bool
+    ) -> Transcript:
         if model != MODEL_NAME:
             raise ProviderError(self.id, "unknown", f"Unknown speech-to-text model 'local/{model}'", "model")
         if language is not None and language not in languages():
             raise ProviderError(self.id, "unknown", f"Whisper base does not know the language '{language}'", "language")
         audio = to_float(resample(pcm, sample_rate) if sample_rate != MODEL_RATE else pcm)
-        started = await asyncio.to_thread(self._start, audio, language)
+        started = await asyncio.to_thread(self._start, audio, language, words)
         if started is None:  # nothing but silence or noise: no words, and no language to tell ("und")
             return Transcript("", language or "und", duration_ms(pcm, sample_rate))
         segments, detected = started
         texts: list[str] = []
-        words: list[WordTiming] = []
+        timings: list[WordTiming] = []
         # Segment by segment in a worker thread: a cancelled request stops between segments of a long recording.
         async with aclosing(iterate_in_thread(lambda _stop: segments)) as decoded:
             async for segment in decoded:
                 texts.append(segment.text)
-                words.extend(
+                timings.extend(
                     WordTiming(w.word.strip(), round(w.start * 1000), round(w.end * 1000))
                     for w in segment.words or []
                     if w.word.strip()
                 )
-        return Transcript("".join(texts).strip(), detected, duration_ms(pcm, sample_rate), words)
+        return Transcript("".join(texts).strip(), detected, duration_ms(pcm, sample_rate), timings)
 
-    def _start(self, audio: np.ndarray, language: str | None) -> tuple[Iterator[Any], str] | None:
+    def _start(self, audio: np.ndarray, language: str | None, words: bool) -> tuple[Iterator[Any], str] | None:
         """Finds the speech and detects its language; the segments are decoded as they are read.
 
         Whisper invents words in silence and noise ("Thank you."): only what Silero VAD hears as
@@ -122,7 +133,8 @@ class LocalWhisperSTT(STTProvider):
             audio,
             language=language,
             beam_size=1,
-            word_timestamps=True,
+            word_timestamps=words,
+            without_timestamps=not words,  # timestamp tokens are decoded too: fewer tokens, sooner done
             vad_filter=True,
             condition_on_previous_text=False,
         )
