@@ -35,6 +35,7 @@ def test_the_banner_says_where_to_go_and_what_runs(tmp_path: Path) -> None:
     assert "pro tier, 60 requests/min" in rows["sign-up"]
     assert "local: smollm2-135m-instruct" in served.banner and "openai: gpt-4o" in served.banner
     assert "local: piper-en-us-joe" in served.banner
+    assert rows["listening"] == "local: whisper-base" and "openai: gpt-4o-mini-transcribe" in served.banner
     assert rows["vendors"] == "openai"
     assert "135M parameters" in served.banner and "AVATARIUM_COMPAT_BASE_URL=" in served.banner
     errors = (tmp_path / "stderr").read_text()

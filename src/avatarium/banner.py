@@ -98,6 +98,7 @@ def render(settings: Settings, providers: Providers, url: str) -> str:
     ready = [m for m in providers.models() if providers.configured(m.provider)]
     models = [(m.provider, m.id.removeprefix(f"{m.provider}/")) for m in ready]
     voices = [(v.provider, v.info.id) for v in providers.voices() if v.available]
+    transcribers = [(m.provider, m.id.removeprefix(f"{m.provider}/")) for m in providers.stt_models() if m.available]
     rows = [
         f"Avatarium {__version__} is ready at {url}",
         *_row("playground", [f"{url}/playground"]),
@@ -108,6 +109,7 @@ def render(settings: Settings, providers: Providers, url: str) -> str:
         *_row("sign-up", [_signup(settings)]),
         *_row("models", _by_provider(models)),
         *_row("voices", _by_provider(voices)),
+        *_row("listening", _by_provider(transcribers)),
         *_row("vendors", [_vendors(providers)]),
         *_row("note", _tiny_model_note(providers)),
         "Press Ctrl+C to stop.",
