@@ -85,12 +85,17 @@ async def test_each_cloud_vendor_transcribes(providers: Providers, model: str, t
     assert vendor == model.split("/")[0] and sent["model"] == name and sent["language"] == "en"
 
 
-async def test_a_spoken_socket_turn_asks_for_the_text_only(providers: Providers) -> None:
+async def test_a_spoken_socket_turn_asks_for_no_word_timings_and_for_the_language_only_when_unknown(
+    providers: Providers,
+) -> None:
     provider, name = providers.stt_for("groq/whisper-large-v3-turbo", local_only=False)
-    transcript = await provider.transcribe_turn(PCM, 16000, name, "en")
-    assert transcript.text == "Hello there, friend."
-    ((_vendor, sent),) = vendors.STATE.bodies
-    assert sent["response_format"] == "json" and "timestamp_granularities[]" not in sent
+    given = await provider.transcribe_turn(PCM, 16000, name, "en")
+    detected = await provider.transcribe_turn(PCM, 16000, name)
+    assert given.text == detected.text == "Hello there, friend." and given.words == detected.words == []
+    assert (given.language, detected.language) == ("en", "en")
+    (_, plain), (_, verbose) = vendors.STATE.bodies
+    assert plain["response_format"] == "json" and verbose["response_format"] == "verbose_json"
+    assert "timestamp_granularities[]" not in plain | verbose
 
 
 async def test_the_language_is_detected_when_not_given(providers: Providers) -> None:

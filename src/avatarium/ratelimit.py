@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import os
 import secrets
 import time
 from abc import ABC, abstractmethod
@@ -198,9 +199,10 @@ class RedisRateLimiter(RateLimiter):
         self._redis = redis_client.connect(url)
         self._line = Line(url)
         # Each request's member of the sorted set, unique across instances: this limiter's random
-        # prefix and a counter (uuid4 cost 5 % of a cached read: a getrandom call per request).
+        # prefix, the process (a fork copies the prefix and the counter) and a counter (uuid4 cost
+        # 5 % of a cached read's samples: a getrandom call per request).
         prefix = secrets.token_hex(8)
-        self._members = (f"{prefix}:{n}" for n in itertools.count())
+        self._members = (f"{prefix}:{os.getpid()}:{n}" for n in itertools.count())
 
     async def hit(self, subject: str, limit: int) -> Decision:
         decision = (await self._run(subject, limit, None, [], None)).decision

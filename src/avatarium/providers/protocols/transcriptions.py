@@ -26,20 +26,22 @@ class TranscriptionsSTT(Vendor, STTProvider):
         return list(self.model_list)
 
     def form(self, model: str, language: str | None, words: bool) -> dict[str, str]:
-        form = {"model": model, "response_format": "verbose_json" if words else "json"}
-        if words:
+        """`verbose_json` where the model has it and the answer needs word timings or the detected language."""
+        verbose = self.word_timings and (words or language is None)
+        form = {"model": model, "response_format": "verbose_json" if verbose else "json"}
+        if verbose and words:
             form["timestamp_granularities[]"] = "word"
         if language:
             form["language"] = language
         return form
 
     async def transcribe(self, pcm: bytes, sample_rate: int, model: str, language: str | None = None) -> Transcript:
-        return await self._transcribe(pcm, sample_rate, model, language, self.word_timings)
+        return await self._transcribe(pcm, sample_rate, model, language, True)
 
     async def transcribe_turn(
         self, pcm: bytes, sample_rate: int, model: str, language: str | None = None
     ) -> Transcript:
-        return await self._transcribe(pcm, sample_rate, model, language, False)  # plain `json`: less to compute
+        return await self._transcribe(pcm, sample_rate, model, language, False)  # no word timings: less to compute
 
     async def _transcribe(
         self, pcm: bytes, sample_rate: int, model: str, language: str | None, words: bool
