@@ -11,11 +11,13 @@ import asyncio
 import itertools
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -32,6 +34,8 @@ from avatarium.config import Settings
 from avatarium.db.migrate import upgrade
 from testkit.fakes.server import serve
 from tests.conftest import make_providers, set_tier_elsewhere
+from tests.support import postgres
+from tests.support.redis import redis_url
 
 pytestmark = pytest.mark.schemathesis
 
@@ -70,15 +74,38 @@ class Live:
     jwt: str
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """One server for the module, and an account on it that no rate limit gets in the way of."""
+REDIS_DATABASE = 4
+
+
+@contextmanager
+def _storage(root: Path, topology: str) -> Iterator[tuple[str, str | None]]:
+    """The database URL and Redis URL of a topology: embedded, or what several instances share."""
+    if topology == "sqlite":
+        database_url = f"sqlite+aiosqlite:///{root / 'api.db'}"
+        upgrade(database_url)
+        yield database_url, None
+        return
+    redis.Redis.from_url(redis_url(REDIS_DATABASE)).flushdb()
+    with postgres.fresh_database() as database_url:
+        yield database_url, redis_url(REDIS_DATABASE)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres+redis"])
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """One server per topology, and an account on it that no rate limit gets in the way of."""
     root: Path = tmp_path_factory.mktemp("schemathesis")
-    database_url = f"sqlite+aiosqlite:///{root / 'api.db'}"
-    upgrade(database_url)
-    settings = Settings(
-        data_dir=root / "data", database_url=database_url, jwt_secret="s" * 40, anonymous_rate_limit=1_000_000
-    )
+    with _storage(root, request.param) as (database_url, shared):
+        settings = Settings(
+            data_dir=root / "data",
+            database_url=database_url,
+            redis_url=shared,
+            jwt_secret="s" * 40,
+            anonymous_rate_limit=1_000_000,
+        )
+        yield from _live(settings, database_url, shared)
+
+
+def _live(settings: Settings, database_url: str, shared: str | None) -> Iterator[Live]:
     with serve(create_app(settings, make_providers())) as base, httpx.Client(base_url=base, timeout=60) as http:
         email = f"fuzz-{uuid.uuid4().hex[:8]}@example.com"
         registered = http.post("/v1/auth/register", json={"email": email, "password": "long enough"})
@@ -87,7 +114,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         created = http.post(
             "/v1/api-keys", json={"name": "fuzz", "mode": "test"}, headers={"Authorization": f"Bearer {jwt}"}
         )
-        asyncio.run(set_tier_elsewhere(database_url, email, "enterprise", 1_000_000))
+        asyncio.run(set_tier_elsewhere(database_url, email, "enterprise", 1_000_000, shared))
         me = http.get("/v1/auth/me", headers={"Authorization": f"Bearer {jwt}"})
         assert me.json()["data"]["rateLimit"] == 1_000_000  # the server sees the new limit at once
         yield Live(base, created.json()["data"]["key"], jwt)
